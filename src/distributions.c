@@ -1,0 +1,123 @@
+/*
+ * distributions.c
+ *		Tail probabilities of the Student t and F distributions through the
+ *		regularized incomplete beta function I_x(a, b), evaluated by its
+ *		continued fraction (modified Lentz method).
+ */
+#include "postgres.h"
+
+#include <float.h>
+#include <math.h>
+
+#include "miscadmin.h"
+
+#include "mlops.h"
+
+#define BETA_MAX_ITER	100000
+#define BETA_EPS		1e-16
+#define BETA_TINY		1e-300
+
+/*
+ * Continued fraction for I_x(a, b), valid (fast to converge) when
+ * x < (a + 1) / (a + b + 2):
+ *   I_x(a, b) = x^a (1 - x)^b / (a B(a, b)) * 1 / (1 + d1 / (1 + d2 / (1 + ...)))
+ *   d(2k+1) = -(a + k)(a + b + k) x / ((a + 2k)(a + 2k + 1))
+ *   d(2k)   =  k (b - k) x / ((a + 2k - 1)(a + 2k))
+ */
+static double
+BetaContinuedFraction(double a, double b, double x)
+{
+	double		c = 1.0;
+	double		d = 1.0 - (a + b) * x / (a + 1.0);
+	double		h;
+	int			k;
+
+	if (fabs(d) < BETA_TINY)
+		d = BETA_TINY;
+	d = 1.0 / d;
+	h = d;
+	for (k = 1; k <= BETA_MAX_ITER; k++)
+	{
+		double		num;
+		double		delta;
+
+		if ((k & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
+
+		/* even step d(2k) */
+		num = k * (b - k) * x / ((a + 2.0 * k - 1.0) * (a + 2.0 * k));
+		d = 1.0 + num * d;
+		if (fabs(d) < BETA_TINY)
+			d = BETA_TINY;
+		c = 1.0 + num / c;
+		if (fabs(c) < BETA_TINY)
+			c = BETA_TINY;
+		d = 1.0 / d;
+		h *= d * c;
+
+		/* odd step d(2k+1) */
+		num = -(a + k) * (a + b + k) * x / ((a + 2.0 * k) * (a + 2.0 * k + 1.0));
+		d = 1.0 + num * d;
+		if (fabs(d) < BETA_TINY)
+			d = BETA_TINY;
+		c = 1.0 + num / c;
+		if (fabs(c) < BETA_TINY)
+			c = BETA_TINY;
+		d = 1.0 / d;
+		delta = d * c;
+		h *= delta;
+		if (fabs(delta - 1.0) < BETA_EPS)
+			return h;
+	}
+	return h;					/* the best estimate reached */
+}
+
+/* I_x(a, b) for a, b > 0 and 0 <= x <= 1. */
+double
+RegularizedIncompleteBeta(double a, double b, double x)
+{
+	double		front;
+
+	if (isnan(x) || isnan(a) || isnan(b) || a <= 0 || b <= 0)
+		return NAN;
+	if (x <= 0)
+		return 0.0;
+	if (x >= 1)
+		return 1.0;
+	front = exp(a * log(x) + b * log1p(-x) - (lgamma(a) + lgamma(b) - lgamma(a + b)));
+	if (x < (a + 1.0) / (a + b + 2.0))
+		return front * BetaContinuedFraction(a, b, x) / a;
+	return 1.0 - front * BetaContinuedFraction(b, a, 1.0 - x) / b;
+}
+
+/* P(|T| > |t|) for Student's t with df degrees of freedom. */
+double
+StudentTTwoSidedP(double t, double df)
+{
+	double		t2;
+
+	if (isnan(t) || !(df > 0))
+		return NAN;
+	if (isinf(t))
+		return 0.0;
+	t2 = t * t;
+	/* x = df / (df + t^2); for large t use the complement to keep digits */
+	if (t2 > df)
+		return RegularizedIncompleteBeta(df / 2.0, 0.5, df / (df + t2));
+	return 1.0 - RegularizedIncompleteBeta(0.5, df / 2.0, t2 / (df + t2));
+}
+
+/* P(F > f) for the F distribution with df1 and df2 degrees of freedom. */
+double
+FUpperTailP(double f, double df1, double df2)
+{
+	if (isnan(f) || !(df1 > 0) || !(df2 > 0))
+		return NAN;
+	if (f <= 0)
+		return 1.0;
+	if (isinf(f))
+		return 0.0;
+	if (df1 * f > df2)
+		return RegularizedIncompleteBeta(df2 / 2.0, df1 / 2.0, df2 / (df2 + df1 * f));
+	return 1.0 - RegularizedIncompleteBeta(df1 / 2.0, df2 / 2.0, df1 * f / (df2 + df1 * f));
+}

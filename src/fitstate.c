@@ -1,0 +1,559 @@
+/*
+ * fitstate.c
+ *		The one-scan least-squares state: rows are buffered in blocks and folded
+ *		into the R factor of the QR decomposition of [X | y] with LAPACK's
+ *		dtpqrt; two states combine by folding one R into the other (TSQR).
+ *
+ *		The state is a varlena type with exact text and binary forms, so that
+ *		it can be stored, shipped between nodes and combined anywhere.  Its
+ *		input and receive functions treat their bytes as untrusted.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "lib/stringinfo.h"
+#include "libpq/pqformat.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+
+#include "mlops.h"
+
+PG_FUNCTION_INFO_V1(mlops_fitstate_in);
+PG_FUNCTION_INFO_V1(mlops_fitstate_out);
+PG_FUNCTION_INFO_V1(mlops_fitstate_recv);
+PG_FUNCTION_INFO_V1(mlops_fitstate_send);
+PG_FUNCTION_INFO_V1(mlops_fitstate_accum);
+PG_FUNCTION_INFO_V1(mlops_fitstate_accum_columns);
+PG_FUNCTION_INFO_V1(mlops_fitstate_combine);
+
+/* A state for ncols columns of X with room for bufcap buffered rows, R zero. */
+FitState *
+FitStateCreate(int ncols, int bufcap, MemoryContext cxt)
+{
+	FitState   *state;
+	Size		size;
+
+	if (ncols < 0 || ncols > MLOPS_MAX_COLUMNS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("a fit may have 1 to %d columns, not %d", MLOPS_MAX_COLUMNS, ncols)));
+	size = FITSTATE_SIZE(ncols, bufcap);
+	state = MemoryContextAllocZero(cxt, size);
+	SET_VARSIZE(state, size);
+	state->version = FITSTATE_VERSION;
+	state->flags = FITSTATE_FIRST_ONES;
+	state->ncols = ncols;
+	state->bufcap = bufcap;
+	return state;
+}
+
+/* Fold the buffered rows into R. */
+void
+FitStateFlush(FitState *state)
+{
+	if (state->nbuf > 0)
+	{
+		LinalgFoldBlock(FITSTATE_R(state), FITSTATE_M(state), FITSTATE_BUF(state),
+						state->nbuf, state->bufcap);
+		state->nbuf = 0;
+	}
+}
+
+/* Add one row whose values are known finite. */
+void
+FitStateAddRow(FitState *state, const double *x, double y)
+{
+	double	   *buf = FITSTATE_BUF(state);
+	int			cap = state->bufcap;
+	int			p = state->ncols;
+	int			i = state->nbuf;
+	int			j;
+
+	if (x[0] != 1.0)
+		state->flags &= ~FITSTATE_FIRST_ONES;
+	for (j = 0; j < p; j++)
+		buf[i + (Size) j * cap] = x[j];
+	buf[i + (Size) p * cap] = y;
+	state->nbuf++;
+	state->nrows++;
+	if (state->nbuf == cap)
+		FitStateFlush(state);
+}
+
+/* A palloc'd copy of the state with no rows left in its buffer. */
+FitState *
+FitStateCopyFlushed(const FitState *state)
+{
+	FitState   *copy = palloc(VARSIZE(state));
+
+	memcpy(copy, state, VARSIZE(state));
+	FitStateFlush(copy);
+	return copy;
+}
+
+static void
+CheckFinite(double v, const char *what, int index)
+{
+	if (unlikely(!isfinite(v)))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 index > 0 ?
+				 errmsg("cannot fit a model to %s value in %s[%d]",
+						isnan(v) ? "NaN" : (v > 0 ? "Infinity" : "-Infinity"), what, index) :
+				 errmsg("cannot fit a model to %s value in %s",
+						isnan(v) ? "NaN" : (v > 0 ? "Infinity" : "-Infinity"), what),
+				 errhint("Filter out or replace non-finite values.")));
+}
+
+static MemoryContext
+AggContextOrError(FunctionCallInfo fcinfo, const char *fname)
+{
+	MemoryContext aggcxt;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s called in non-aggregate context", fname)));
+	return aggcxt;
+}
+
+/*
+ * Count one skipped row.  A state created before the width of x is known has
+ * no columns; it only counts, and gives way to a real state at the first row.
+ */
+static Datum
+SkipRow(FitState *state, int ncols, MemoryContext aggcxt)
+{
+	if (state == NULL)
+		state = FitStateCreate(ncols, ncols > 0 ? MLOPS_BLOCK_ROWS : 0, aggcxt);
+	state->nskipped++;
+	PG_RETURN_POINTER(state);
+}
+
+/* The state that takes a first complete row of width ncols. */
+static FitState *
+StateForRow(FitState *state, int ncols, MemoryContext aggcxt)
+{
+	FitState   *fresh;
+
+	if (state != NULL && state->ncols > 0)
+		return state;
+	fresh = FitStateCreate(ncols, MLOPS_BLOCK_ROWS, aggcxt);
+	if (state != NULL)
+		fresh->nskipped = state->nskipped;
+	return fresh;
+}
+
+/*
+ * ols_fit / fit_state transition: (state, y float8, x float8[]).
+ * Rows with a NULL y, x or element of x are skipped and counted.
+ */
+Datum
+mlops_fitstate_accum(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt = AggContextOrError(fcinfo, "mlops.fitstate_accum");
+	FitState   *state = PG_ARGISNULL(0) ? NULL : DatumGetFitState(PG_GETARG_DATUM(0));
+	ArrayType  *xa;
+	int			nx;
+	double		y;
+	const double *x;
+
+	if (PG_ARGISNULL(2))
+		return SkipRow(state, 0, aggcxt);
+	xa = PG_GETARG_ARRAYTYPE_P(2);
+	if (ARR_ELEMTYPE(xa) != FLOAT8OID)
+		elog(ERROR, "x must be float8[]");
+	if (ARR_NDIM(xa) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("x must be a one-dimensional array, not %d-dimensional", ARR_NDIM(xa))));
+	nx = ArrayGetNItems(ARR_NDIM(xa), ARR_DIMS(xa));
+	if (nx < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("x must have at least one element")));
+	if (state != NULL && state->ncols > 0 && nx != state->ncols)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("x has %d elements, but earlier rows had %d", nx, state->ncols),
+				 errhint("Every row of a fit must have the same number of columns.")));
+	if (PG_ARGISNULL(1) || ARR_HASNULL(xa))
+		return SkipRow(state, state ? state->ncols : nx, aggcxt);
+
+	y = PG_GETARG_FLOAT8(1);
+	x = (const double *) ARR_DATA_PTR(xa);
+	CheckFinite(y, "y", 0);
+	for (int j = 0; j < nx; j++)
+		CheckFinite(x[j], "x", j + 1);
+
+	state = StateForRow(state, nx, aggcxt);
+	FitStateAddRow(state, x, y);
+	PG_RETURN_POINTER(state);
+}
+
+/*
+ * fit_columns transition: (state, VARIADIC "any") with float8 arguments
+ * y, x1, ..., xp, passed one by one so that no array is built per row.
+ */
+Datum
+mlops_fitstate_accum_columns(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt = AggContextOrError(fcinfo, "mlops.fitstate_accum_columns");
+	FitState   *state = PG_ARGISNULL(0) ? NULL : DatumGetFitState(PG_GETARG_DATUM(0));
+	int			nargs = PG_NARGS();
+	int			p = nargs - 2;
+	double		xbuf[64];
+	double	   *x;
+	double		y;
+
+	/* argument types are checked once per query */
+	if (fcinfo->flinfo->fn_extra == NULL)
+	{
+		if (get_fn_expr_variadic(fcinfo->flinfo))
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("mlops.fit_columns does not take a VARIADIC array"),
+					 errhint("Use mlops.fit_state(y, x) for an array of features.")));
+		if (p < 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("mlops.fit_columns needs y and at least one x")));
+		for (int i = 1; i < nargs; i++)
+		{
+			Oid			t = get_fn_expr_argtype(fcinfo->flinfo, i);
+
+			if (t != FLOAT8OID)
+				ereport(ERROR,
+						(errcode(ERRCODE_DATATYPE_MISMATCH),
+						 errmsg("argument %d of mlops.fit_columns has type %s, not double precision",
+								i, format_type_be(t)),
+						 errhint("Cast the argument to float8.")));
+		}
+		if (p > MLOPS_MAX_COLUMNS)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("a fit may have 1 to %d columns, not %d", MLOPS_MAX_COLUMNS, p)));
+		fcinfo->flinfo->fn_extra = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(double) * p);
+	}
+	x = p <= lengthof(xbuf) ? xbuf : (double *) fcinfo->flinfo->fn_extra;
+
+	for (int i = 1; i < nargs; i++)
+		if (PG_ARGISNULL(i))
+			return SkipRow(state, p, aggcxt);
+	y = PG_GETARG_FLOAT8(1);
+	CheckFinite(y, "argument", 1);
+	for (int j = 0; j < p; j++)
+	{
+		x[j] = PG_GETARG_FLOAT8(j + 2);
+		CheckFinite(x[j], "argument", j + 2);
+	}
+	state = StateForRow(state, p, aggcxt);
+	FitStateAddRow(state, x, y);
+	PG_RETURN_POINTER(state);
+}
+
+/*
+ * Combine: fold the second state into the first.  Used as the combine
+ * function under parallel query and as the transition of fit_merge.  The
+ * first state is modified in place when it belongs to the aggregate.
+ */
+Datum
+mlops_fitstate_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt = AggContextOrError(fcinfo, "mlops.fitstate_combine");
+	FitState   *s1;
+	FitState   *s2;
+	int			m;
+	double	   *buf2;
+	double	   *row;
+	int64		folded2;
+
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	s2 = DatumGetFitState(PG_GETARG_DATUM(1));
+	if (s2->version != FITSTATE_VERSION || s2->ncols < 0 || s2->ncols > MLOPS_MAX_COLUMNS)
+		elog(ERROR, "invalid fit state");
+	s1 = PG_ARGISNULL(0) ? NULL : DatumGetFitState(PG_GETARG_DATUM(0));
+	if (s2->ncols == 0)
+	{
+		/* s2 only counts skipped rows */
+		if (s1 == NULL)
+			s1 = FitStateCreate(0, 0, aggcxt);
+		s1->nskipped += s2->nskipped;
+		PG_RETURN_POINTER(s1);
+	}
+	if (s1 == NULL || s1->ncols == 0)
+	{
+		/* a private state, with a full buffer, in the aggregate's context */
+		FitState   *fresh = FitStateCreate(s2->ncols, MLOPS_BLOCK_ROWS, aggcxt);
+
+		if (s1 != NULL)
+			fresh->nskipped = s1->nskipped;
+		s1 = fresh;
+	}
+
+	if (s1->ncols != s2->ncols)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("cannot combine fit states of %d and %d columns", s1->ncols, s2->ncols)));
+
+	m = FITSTATE_M(s1);
+	s1->nskipped += s2->nskipped;
+	if (!(s2->flags & FITSTATE_FIRST_ONES))
+		s1->flags &= ~FITSTATE_FIRST_ONES;
+
+	/* rows buffered in s2 go through s1's buffer */
+	buf2 = FITSTATE_BUF(s2);
+	row = palloc(sizeof(double) * m);
+	for (int i = 0; i < s2->nbuf; i++)
+	{
+		for (int j = 0; j < m; j++)
+			row[j] = buf2[i + (Size) j * s2->bufcap];
+		FitStateAddRow(s1, row, row[m - 1]);
+	}
+	pfree(row);
+
+	/* the rows already in s2's R: one TSQR step on a copy of it */
+	folded2 = s2->nrows - s2->nbuf;
+	if (folded2 > 0)
+	{
+		double	   *r2 = palloc(sizeof(double) * m * m);
+
+		memcpy(r2, FITSTATE_R(s2), sizeof(double) * m * m);
+		LinalgFoldTriangle(FITSTATE_R(s1), r2, m);
+		pfree(r2);
+		s1->nrows += folded2;
+	}
+	PG_RETURN_POINTER(s1);
+}
+
+/* ------------------------------------------------------------------------
+ * Text form:  "v1:<ncols>:<nrows>:<nskipped>:<flags>:" followed by the upper
+ * triangle of R, column by column, each double as 16 hexadecimal digits of
+ * its IEEE 754 bits.  Buffered rows are folded first, so the form is exact.
+ * ------------------------------------------------------------------------ */
+
+static void
+BadState(const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+			 errmsg("invalid input syntax for type mlops.fitstate"),
+			 errdetail("%s", detail)));
+}
+
+/* An empty state read from outside, after its header was checked. */
+static FitState *
+NewStateFromParts(int64 ncols, int64 nrows, int64 nskipped, int64 flags)
+{
+	FitState   *state;
+
+	state = FitStateCreate((int) ncols, ncols > 0 ? MLOPS_BLOCK_ROWS : 0, CurrentMemoryContext);
+	state->nrows = nrows;
+	state->nskipped = nskipped;
+	state->flags = (uint16) flags;
+	return state;
+}
+
+/* Whether a header read from outside describes a possible state. */
+static bool
+ValidHeader(int64 ncols, int64 nrows, int64 nskipped, int64 flags)
+{
+	return ncols >= 0 && ncols <= MLOPS_MAX_COLUMNS &&
+		nrows >= 0 && nskipped >= 0 &&
+		(ncols > 0 || nrows == 0) &&
+		(flags & ~((int64) FITSTATE_FIRST_ONES)) == 0;
+}
+
+static int64
+ParseCount(char **pos, const char *what)
+{
+	char	   *s = *pos;
+	char	   *end;
+	long long	v;
+
+	if (!isdigit((unsigned char) *s))
+		BadState(psprintf("Expected %s.", what));
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != ':')
+		BadState(psprintf("Expected %s followed by \":\".", what));
+	*pos = end + 1;
+	return (int64) v;
+}
+
+static int
+HexValue(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+Datum
+mlops_fitstate_in(PG_FUNCTION_ARGS)
+{
+	char	   *str = PG_GETARG_CSTRING(0);
+	char	   *pos = str;
+	int64		ncols,
+				nrows,
+				nskipped,
+				flags;
+	FitState   *state;
+	int			m;
+	Size		ntri;
+	double	   *R;
+
+	if (strncmp(pos, "v1:", 3) != 0)
+		BadState("A fit state starts with \"v1:\".");
+	pos += 3;
+	ncols = ParseCount(&pos, "the number of columns");
+	nrows = ParseCount(&pos, "the number of rows");
+	nskipped = ParseCount(&pos, "the number of skipped rows");
+	flags = ParseCount(&pos, "the flags");
+	if (!ValidHeader(ncols, nrows, nskipped, flags))
+		BadState("The header must give 0 to 1000 columns, counts that are not negative, and known flags.");
+	state = NewStateFromParts(ncols, nrows, nskipped, flags);
+	m = FITSTATE_M(state);
+	ntri = (Size) m * (m + 1) / 2;
+	if (strlen(pos) != ntri * 16)
+		BadState(psprintf("Expected %zu hexadecimal digits for R.", ntri * 16));
+	R = FITSTATE_R(state);
+	for (int j = 0; j < m; j++)
+	{
+		for (int i = 0; i <= j; i++)
+		{
+			uint64		bits = 0;
+			double		v;
+
+			for (int k = 0; k < 16; k++)
+			{
+				int			h = HexValue(*pos++);
+
+				if (h < 0)
+					BadState("R must be given in hexadecimal digits.");
+				bits = (bits << 4) | (uint64) h;
+			}
+			memcpy(&v, &bits, sizeof(v));
+			if (!isfinite(v))
+				BadState("R must hold finite values.");
+			R[i + (Size) j * m] = v;
+		}
+	}
+	PG_RETURN_POINTER(state);
+}
+
+Datum
+mlops_fitstate_out(PG_FUNCTION_ARGS)
+{
+	FitState   *state = FitStateCopyFlushed(PG_GETARG_FITSTATE(0));
+	int			m = FITSTATE_M(state);
+	double	   *R = FITSTATE_R(state);
+	StringInfoData out;
+	static const char hex[] = "0123456789abcdef";
+
+	initStringInfo(&out);
+	appendStringInfo(&out, "v1:%d:" INT64_FORMAT ":" INT64_FORMAT ":%d:",
+					 state->ncols, state->nrows, state->nskipped, (int) state->flags);
+	enlargeStringInfo(&out, m * (m + 1) / 2 * 16 + 1);
+	for (int j = 0; j < m; j++)
+	{
+		for (int i = 0; i <= j; i++)
+		{
+			uint64		bits;
+			char	   *d = out.data + out.len;
+
+			memcpy(&bits, &R[i + (Size) j * m], sizeof(bits));
+			for (int k = 15; k >= 0; k--)
+			{
+				d[k] = hex[bits & 0xf];
+				bits >>= 4;
+			}
+			out.len += 16;
+		}
+	}
+	out.data[out.len] = '\0';
+	PG_RETURN_CSTRING(out.data);
+}
+
+/* Binary form: version, flags, ncols, nrows, nskipped, then the upper triangle of R. */
+Datum
+mlops_fitstate_send(PG_FUNCTION_ARGS)
+{
+	FitState   *state = FitStateCopyFlushed(PG_GETARG_FITSTATE(0));
+	int			m = FITSTATE_M(state);
+	double	   *R = FITSTATE_R(state);
+	StringInfoData buf;
+
+	pq_begintypsend(&buf);
+	pq_sendint16(&buf, FITSTATE_VERSION);
+	pq_sendint16(&buf, state->flags);
+	pq_sendint32(&buf, state->ncols);
+	pq_sendint64(&buf, state->nrows);
+	pq_sendint64(&buf, state->nskipped);
+	for (int j = 0; j < m; j++)
+		for (int i = 0; i <= j; i++)
+			pq_sendfloat8(&buf, R[i + (Size) j * m]);
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+Datum
+mlops_fitstate_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	int			version;
+	int64		flags,
+				ncols,
+				nrows,
+				nskipped;
+	FitState   *state;
+	int			m;
+	double	   *R;
+
+	version = pq_getmsgint(buf, 2);
+	if (version != FITSTATE_VERSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("unsupported mlops.fitstate binary version %d", version)));
+	flags = pq_getmsgint(buf, 2);
+	ncols = (int32) pq_getmsgint(buf, 4);
+	nrows = pq_getmsgint64(buf);
+	nskipped = pq_getmsgint64(buf);
+	if (!ValidHeader(ncols, nrows, nskipped, flags))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid binary value for type mlops.fitstate")));
+	m = (int) ncols + 1;
+	/* check the length before allocating anything sized by it */
+	if ((Size) (buf->len - buf->cursor) != (Size) m * (m + 1) / 2 * sizeof(double))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid binary value for type mlops.fitstate"),
+				 errdetail("Expected %zu bytes for R.", (Size) m * (m + 1) / 2 * sizeof(double))));
+	state = NewStateFromParts(ncols, nrows, nskipped, flags);
+	R = FITSTATE_R(state);
+	for (int j = 0; j < m; j++)
+		for (int i = 0; i <= j; i++)
+		{
+			double		v = pq_getmsgfloat8(buf);
+
+			if (!isfinite(v))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+						 errmsg("invalid binary value for type mlops.fitstate"),
+						 errdetail("R must hold finite values.")));
+			R[i + (Size) j * m] = v;
+		}
+	PG_RETURN_POINTER(state);
+}

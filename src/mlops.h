@@ -1,0 +1,76 @@
+/*
+ * mlops.h
+ *		Shared declarations of the mlops extension.
+ */
+#ifndef MLOPS_H
+#define MLOPS_H
+
+#include "postgres.h"
+
+#include "fmgr.h"
+
+/* Columns of x a fit may have; bounds the state to (p + 1)^2 doubles plus a block of rows. */
+#define MLOPS_MAX_COLUMNS		1000
+
+/* Rows buffered before a block is folded into R. */
+#define MLOPS_BLOCK_ROWS		128
+
+/* Version of the fit state's layout, text and binary forms. */
+#define FITSTATE_VERSION		1
+
+/* FitState.flags */
+#define FITSTATE_FIRST_ONES		0x0001	/* x[1] = 1 on every row folded so far */
+
+/*
+ * One-scan least-squares state.  With m = ncols + 1 (the columns of [X | y]):
+ * data[0 .. m*m)               R, upper triangular, column-major, lower part zero
+ * data[m*m .. m*m + bufcap*m)  buffered rows, column-major with leading dimension bufcap
+ * The varlena always has room for bufcap rows, so rows are added in place.
+ */
+typedef struct FitState
+{
+	int32		vl_len_;		/* varlena header (do not touch directly) */
+	uint16		version;		/* FITSTATE_VERSION */
+	uint16		flags;			/* FITSTATE_* bits */
+	int32		ncols;			/* p: columns of X */
+	int32		nbuf;			/* rows waiting in the buffer */
+	int32		bufcap;			/* room for rows in the buffer */
+	int32		pad;
+	int64		nrows;			/* rows accepted (folded and buffered) */
+	int64		nskipped;		/* rows skipped for NULL values */
+	double		data[FLEXIBLE_ARRAY_MEMBER];
+} FitState;
+
+#define FITSTATE_M(s)			((s)->ncols + 1)
+#define FITSTATE_R(s)			((s)->data)
+#define FITSTATE_BUF(s)			((s)->data + (Size) FITSTATE_M(s) * FITSTATE_M(s))
+#define FITSTATE_SIZE(p, cap)	(offsetof(FitState, data) + \
+								 sizeof(double) * ((Size) ((p) + 1) * ((p) + 1) + (Size) (cap) * ((p) + 1)))
+
+#define DatumGetFitState(d)		((FitState *) PG_DETOAST_DATUM(d))
+#define PG_GETARG_FITSTATE(n)	DatumGetFitState(PG_GETARG_DATUM(n))
+
+/* fitstate.c */
+extern FitState *FitStateCreate(int ncols, int bufcap, MemoryContext cxt);
+extern void FitStateAddRow(FitState *state, const double *x, double y);
+extern void FitStateFlush(FitState *state);
+extern FitState *FitStateCopyFlushed(const FitState *state);
+
+/* linalg.c */
+extern void LinalgSetSingleThreaded(void);
+extern void LinalgFoldBlock(double *R, int m, double *block, int nrows, int ldb);
+extern void LinalgFoldTriangle(double *R, double *R2, int m);
+extern void LinalgTriangularSolve(const double *R, int ldr, int n, double *b);
+extern void LinalgTriangularInverse(double *Rinv, int ldr, int n);
+extern void LinalgSingularValues(const double *R, int ldr, int n, double *sv);
+extern int	LinalgRank(const double *R, int ldr, int n, bool *aliased);
+
+/* distributions.c */
+extern double RegularizedIncompleteBeta(double a, double b, double x);
+extern double StudentTTwoSidedP(double t, double df);
+extern double FUpperTailP(double f, double df1, double df2);
+
+/* olsresult.c */
+extern Datum OlsResultDatum(FunctionCallInfo fcinfo, FitState *state, const char *const *names);
+
+#endif							/* MLOPS_H */

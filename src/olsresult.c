@@ -1,0 +1,260 @@
+/*
+ * olsresult.c
+ *		Least-squares estimates and their statistics from the R factor of
+ *		[X | y]: coefficients by back substitution, covariance s^2 R^-1 R^-T,
+ *		t and F tests, R^2, the condition number, and the rank check.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+
+#include "mlops.h"
+
+PG_FUNCTION_INFO_V1(mlops_ols_result);
+PG_FUNCTION_INFO_V1(mlops_ols_result_named);
+
+enum
+{
+	RES_COEF,
+	RES_STD_ERR,
+	RES_T_STATS,
+	RES_P_VALUES,
+	RES_R2,
+	RES_ADJ_R2,
+	RES_RESIDUAL_SD,
+	RES_F_STATISTIC,
+	RES_F_P_VALUE,
+	RES_CONDITION_NUMBER,
+	RES_N_ROWS,
+	RES_N_SKIPPED,
+	RES_DF_RESIDUAL,
+	RES_RSS,
+	RES_NATTS
+};
+
+/* A float8[] of n values; entries with isnull[i] true (if isnull given) are NULL. */
+static Datum
+Float8ArrayDatum(const double *v, const bool *isnull, int n)
+{
+	Datum	   *d = palloc(sizeof(Datum) * Max(n, 1));
+	int			dims[1];
+	int			lbs[1];
+
+	for (int i = 0; i < n; i++)
+		d[i] = Float8GetDatum(v[i]);
+	dims[0] = n;
+	lbs[0] = 1;
+	return PointerGetDatum(construct_md_array(d, (bool *) isnull, 1, dims, lbs,
+											  FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL,
+											  TYPALIGN_DOUBLE));
+}
+
+static const char *
+ColumnName(const char *const *names, int j)
+{
+	if (names)
+		return psprintf("\"%s\"", names[j]);
+	return psprintf("x[%d]", j + 1);
+}
+
+/* Error naming the aliased columns. */
+static void
+ReportRankDeficiency(int rank, int p, const bool *aliased, const char *const *names)
+{
+	StringInfoData cols;
+	int			naliased = 0;
+
+	initStringInfo(&cols);
+	for (int j = 0; j < p; j++)
+		if (aliased[j])
+		{
+			if (naliased++ > 0)
+				appendStringInfoString(&cols, ", ");
+			appendStringInfoString(&cols, ColumnName(names, j));
+		}
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("could not fit model: design matrix has rank %d of %d", rank, p),
+			 naliased == 1 ?
+			 errdetail("Column %s is a linear combination of the columns before it.", cols.data) :
+			 errdetail("Columns %s are linear combinations of the columns before them.", cols.data),
+			 errhint("Remove collinear columns.")));
+}
+
+/*
+ * The ols_result composite of a state.  names, if given, holds the p column
+ * names used in errors.
+ */
+Datum
+OlsResultDatum(FunctionCallInfo fcinfo, FitState *input, const char *const *names)
+{
+	TupleDesc	tupdesc;
+	Datum		values[RES_NATTS];
+	bool		nulls[RES_NATTS];
+	FitState   *state;
+	int			p;
+	int			m;
+	double	   *R;
+	int64		n;
+	int64		df;
+	int			k0;
+	bool	   *aliased;
+	int			rank;
+	double	   *coef;
+	double	   *se;
+	double	   *tstat;
+	double	   *pval;
+	bool	   *stat_null;
+	double	   *rinv;
+	double	   *sv;
+	double		rss;
+	double		ssr;
+	double		s2;
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	tupdesc = BlessTupleDesc(tupdesc);
+
+	p = input->ncols;
+	n = input->nrows;
+	if (p < 1 || n < p || n == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("could not fit model: %lld usable rows for %d coefficients",
+						(long long) n, Max(p, 1)),
+				 errdetail("A least-squares fit needs at least as many rows as coefficients; %lld rows were skipped for NULL values.",
+						   (long long) input->nskipped)));
+
+	state = FitStateCopyFlushed(input);
+	m = p + 1;
+	R = FITSTATE_R(state);
+
+	aliased = palloc(sizeof(bool) * p);
+	rank = LinalgRank(R, m, p, aliased);
+	if (rank < p)
+		ReportRankDeficiency(rank, p, aliased, names);
+
+	/* coefficients: R[0:p,0:p] b = R[0:p,p] */
+	coef = palloc(sizeof(double) * p);
+	memcpy(coef, R + (Size) p * m, sizeof(double) * p);
+	LinalgTriangularSolve(R, m, p, coef);
+
+	/* sums of squares from the last column of R */
+	k0 = (state->flags & FITSTATE_FIRST_ONES) ? 1 : 0;
+	rss = R[p + (Size) p * m] * R[p + (Size) p * m];
+	ssr = 0.0;
+	for (int i = k0; i < p; i++)
+		ssr += R[i + (Size) p * m] * R[i + (Size) p * m];
+	df = n - p;
+	s2 = df > 0 ? rss / (double) df : NAN;
+
+	/* standard errors: s times the row norms of R^-1 */
+	se = palloc(sizeof(double) * p);
+	tstat = palloc(sizeof(double) * p);
+	pval = palloc(sizeof(double) * p);
+	stat_null = palloc(sizeof(bool) * p);
+	rinv = palloc0(sizeof(double) * p * p);
+	for (int j = 0; j < p; j++)
+		memcpy(rinv + (Size) j * p, R + (Size) j * m, sizeof(double) * (j + 1));
+	LinalgTriangularInverse(rinv, p, p);
+	for (int i = 0; i < p; i++)
+	{
+		double		ss = 0.0;
+
+		for (int j = i; j < p; j++)
+			ss += rinv[i + (Size) j * p] * rinv[i + (Size) j * p];
+		se[i] = df > 0 ? sqrt(s2 * ss) : 0.0;
+		stat_null[i] = !(df > 0 && se[i] > 0);
+		tstat[i] = stat_null[i] ? 0.0 : coef[i] / se[i];
+		pval[i] = stat_null[i] ? 0.0 : StudentTTwoSidedP(tstat[i], (double) df);
+	}
+
+	/* condition number of X: ratio of extreme singular values of R */
+	sv = palloc(sizeof(double) * p);
+	LinalgSingularValues(R, m, p, sv);
+
+	memset(nulls, 0, sizeof(nulls));
+	values[RES_COEF] = Float8ArrayDatum(coef, NULL, p);
+	if (df > 0)
+	{
+		values[RES_STD_ERR] = Float8ArrayDatum(se, NULL, p);
+		values[RES_T_STATS] = Float8ArrayDatum(tstat, stat_null, p);
+		values[RES_P_VALUES] = Float8ArrayDatum(pval, stat_null, p);
+	}
+	else
+		nulls[RES_STD_ERR] = nulls[RES_T_STATS] = nulls[RES_P_VALUES] = true;
+
+	if (ssr + rss > 0)
+		values[RES_R2] = Float8GetDatum(ssr / (ssr + rss));
+	else
+		nulls[RES_R2] = true;
+	if (ssr + rss > 0 && df > 0)
+		values[RES_ADJ_R2] = Float8GetDatum(1.0 - (rss / (ssr + rss)) * (double) (n - k0) / (double) df);
+	else
+		nulls[RES_ADJ_R2] = true;
+	if (df > 0)
+		values[RES_RESIDUAL_SD] = Float8GetDatum(sqrt(s2));
+	else
+		nulls[RES_RESIDUAL_SD] = true;
+	if (df > 0 && p - k0 > 0 && rss > 0)
+	{
+		double		f = (ssr / (p - k0)) / s2;
+
+		values[RES_F_STATISTIC] = Float8GetDatum(f);
+		values[RES_F_P_VALUE] = Float8GetDatum(FUpperTailP(f, (double) (p - k0), (double) df));
+	}
+	else
+		nulls[RES_F_STATISTIC] = nulls[RES_F_P_VALUE] = true;
+	values[RES_CONDITION_NUMBER] = Float8GetDatum(sv[0] / sv[p - 1]);
+	values[RES_N_ROWS] = Int64GetDatum(n);
+	values[RES_N_SKIPPED] = Int64GetDatum(state->nskipped);
+	values[RES_DF_RESIDUAL] = Int64GetDatum(df);
+	values[RES_RSS] = Float8GetDatum(rss);
+
+	if (tupdesc->natts != RES_NATTS)
+		elog(ERROR, "mlops.ols_result has %d attributes, expected %d", tupdesc->natts, RES_NATTS);
+	return HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
+}
+
+/* mlops.ols_result(state): final function of ols_fit. */
+Datum
+mlops_ols_result(PG_FUNCTION_ARGS)
+{
+	return OlsResultDatum(fcinfo, PG_GETARG_FITSTATE(0), NULL);
+}
+
+/* mlops.ols_result(state, column_names): errors name the columns. */
+Datum
+mlops_ols_result_named(PG_FUNCTION_ARGS)
+{
+	FitState   *state;
+	const char **names = NULL;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	state = PG_GETARG_FITSTATE(0);
+	if (!PG_ARGISNULL(1))
+	{
+		ArrayType  *a = PG_GETARG_ARRAYTYPE_P(1);
+		Datum	   *elems;
+		bool	   *enulls;
+		int			nelems;
+
+		deconstruct_array(a, TEXTOID, -1, false, TYPALIGN_INT, &elems, &enulls, &nelems);
+		if (nelems != state->ncols && state->ncols > 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+					 errmsg("%d column names given for %d columns", nelems, state->ncols)));
+		names = palloc(sizeof(char *) * Max(nelems, 1));
+		for (int i = 0; i < nelems; i++)
+			names[i] = enulls[i] ? "?" : TextDatumGetCString(elems[i]);
+	}
+	return OlsResultDatum(fcinfo, state, names);
+}

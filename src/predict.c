@@ -1,0 +1,607 @@
+/*
+ * predict.c
+ *		Prediction from the registry with a per-backend model cache.
+ *
+ *		Decoded models live in hash tables under a child of CacheMemoryContext,
+ *		keyed by project name (the deployed model) and by model id.  The cache
+ *		is dropped by a relation-cache callback when the deployments or models
+ *		table is invalidated (mlops.registry_changed raises that on every
+ *		change), so a deploy reaches a session at its next statement after the
+ *		deploying transaction commits, and never before.  Within one call site
+ *		fn_extra remembers the model and the cache generation it came from.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/typcache.h"
+
+#include "mlops.h"
+
+PG_FUNCTION_INFO_V1(mlops_predict);
+PG_FUNCTION_INFO_V1(mlops_predict_record);
+PG_FUNCTION_INFO_V1(mlops_predict_model);
+
+/* A decoded model. */
+typedef struct CachedModel
+{
+	int64		model_id;
+	int32		version;
+	int			nfeatures;
+	bool		intercept;
+	double	   *coef;			/* intercept (if any) first, then one per feature */
+	char	  **features;		/* feature names */
+	char	   *project;
+} CachedModel;
+
+typedef struct ProjectCacheEntry
+{
+	char		name[NAMEDATALEN];	/* hash key */
+	CachedModel *model;
+} ProjectCacheEntry;
+
+typedef struct ModelCacheEntry
+{
+	int64		model_id;		/* hash key */
+	CachedModel *model;
+} ModelCacheEntry;
+
+/* What a call site remembers between rows. */
+typedef struct PredictCallCache
+{
+	uint64		generation;		/* cache generation model came from */
+	CachedModel *model;
+	text	   *project;		/* project argument it was looked up for */
+	int64		model_id;		/* or the model id argument */
+	/* record input: where each feature is in the row type */
+	Oid			rowtype;
+	int32		rowtypmod;
+	int64		map_model_id;
+	int			natts;
+	int		   *attnums;		/* per feature, 0-based attribute number */
+	Oid		   *atttypes;		/* per feature */
+	TupleDesc	rowdesc;		/* copy of the row type's descriptor */
+	Datum	   *values;			/* deformed row, natts */
+	bool	   *isnull;
+} PredictCallCache;
+
+static MemoryContext ModelCacheContext = NULL;
+static HTAB *ProjectCache = NULL;
+static HTAB *ModelCache = NULL;
+static uint64 CacheGeneration = 1;
+static bool CallbackRegistered = false;
+static Oid	DeploymentsRelid = InvalidOid;
+static Oid	ModelsRelid = InvalidOid;
+
+static void
+ModelCacheReset(void)
+{
+	if (ModelCacheContext)
+		MemoryContextReset(ModelCacheContext);
+	ProjectCache = NULL;
+	ModelCache = NULL;
+	CacheGeneration++;
+}
+
+static void
+ModelCacheRelcacheCallback(Datum arg, Oid relid)
+{
+	if (relid == InvalidOid ||
+		(OidIsValid(relid) && (relid == DeploymentsRelid || relid == ModelsRelid)))
+		ModelCacheReset();
+}
+
+static void
+ModelCacheInit(void)
+{
+	HASHCTL		ctl;
+
+	if (!CallbackRegistered)
+	{
+		CacheRegisterRelcacheCallback(ModelCacheRelcacheCallback, (Datum) 0);
+		CallbackRegistered = true;
+	}
+	if (ModelCacheContext == NULL)
+		ModelCacheContext = AllocSetContextCreate(CacheMemoryContext,
+												  "mlops model cache",
+												  ALLOCSET_DEFAULT_SIZES);
+	if (ProjectCache == NULL)
+	{
+		memset(&ctl, 0, sizeof(ctl));
+		ctl.keysize = NAMEDATALEN;
+		ctl.entrysize = sizeof(ProjectCacheEntry);
+		ctl.hcxt = ModelCacheContext;
+		ProjectCache = hash_create("mlops project cache", 16, &ctl,
+								   HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+	}
+	if (ModelCache == NULL)
+	{
+		memset(&ctl, 0, sizeof(ctl));
+		ctl.keysize = sizeof(int64);
+		ctl.entrysize = sizeof(ModelCacheEntry);
+		ctl.hcxt = ModelCacheContext;
+		ModelCache = hash_create("mlops model id cache", 16, &ctl,
+								 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+}
+
+/* The OIDs of the tables whose invalidation drops the cache. */
+static void
+RememberRegistryRelids(void)
+{
+	Oid			nsp = get_namespace_oid("mlops", true);
+
+	if (OidIsValid(nsp))
+	{
+		DeploymentsRelid = get_relname_relid("deployments", nsp);
+		ModelsRelid = get_relname_relid("models", nsp);
+	}
+}
+
+/* A deep copy of a model into cxt. */
+static CachedModel *
+CopyModel(const CachedModel *src, MemoryContext cxt)
+{
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	CachedModel *dst = palloc(sizeof(CachedModel));
+	int			ncoef = src->nfeatures + (src->intercept ? 1 : 0);
+
+	*dst = *src;
+	dst->coef = palloc(sizeof(double) * Max(ncoef, 1));
+	memcpy(dst->coef, src->coef, sizeof(double) * ncoef);
+	dst->features = palloc(sizeof(char *) * Max(src->nfeatures, 1));
+	for (int i = 0; i < src->nfeatures; i++)
+		dst->features[i] = pstrdup(src->features[i]);
+	dst->project = pstrdup(src->project);
+	MemoryContextSwitchTo(old);
+	return dst;
+}
+
+/*
+ * Read a model through SPI; query has one parameter ($1, of type argtype) and
+ * returns model_id, version, intercept, coefficients, features, project.
+ * Returns NULL when no row.  The result is palloc'd in the caller's context.
+ */
+static CachedModel *
+LoadModel(const char *query, Oid argtype, Datum arg)
+{
+	MemoryContext callercxt = CurrentMemoryContext;
+	CachedModel *model = NULL;
+	int			ret;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	ret = SPI_execute_with_args(query, 1, &argtype, &arg, NULL, true, 1);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "could not read the model registry: %s", SPI_result_code_string(ret));
+	if (SPI_processed > 0)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[0];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		ArrayType  *coefs;
+		ArrayType  *feats;
+		Datum	   *fdat;
+		bool	   *fnull;
+		int			nf;
+		int			ncoef;
+		MemoryContext spicxt;
+
+		spicxt = MemoryContextSwitchTo(callercxt);
+		model = palloc0(sizeof(CachedModel));
+		MemoryContextSwitchTo(spicxt);
+
+		model->model_id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
+		model->version = DatumGetInt32(SPI_getbinval(tup, desc, 2, &isnull));
+		model->intercept = DatumGetBool(SPI_getbinval(tup, desc, 3, &isnull));
+		coefs = DatumGetArrayTypeP(SPI_getbinval(tup, desc, 4, &isnull));
+		feats = DatumGetArrayTypeP(SPI_getbinval(tup, desc, 5, &isnull));
+		deconstruct_array(feats, TEXTOID, -1, false, TYPALIGN_INT, &fdat, &fnull, &nf);
+		ncoef = ArrayGetNItems(ARR_NDIM(coefs), ARR_DIMS(coefs));
+		if (ARR_ELEMTYPE(coefs) != FLOAT8OID || ARR_HASNULL(coefs) ||
+			ncoef != nf + (model->intercept ? 1 : 0))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("model %lld in the registry is malformed", (long long) model->model_id),
+					 errdetail("It has %d coefficients for %d features.", ncoef, nf)));
+
+		MemoryContextSwitchTo(callercxt);
+		model->nfeatures = nf;
+		model->coef = palloc(sizeof(double) * Max(ncoef, 1));
+		memcpy(model->coef, ARR_DATA_PTR(coefs), sizeof(double) * ncoef);
+		model->features = palloc(sizeof(char *) * Max(nf, 1));
+		for (int i = 0; i < nf; i++)
+			model->features[i] = fnull[i] ? pstrdup("?") : TextDatumGetCString(fdat[i]);
+		model->project = TextDatumGetCString(SPI_getbinval(tup, desc, 6, &isnull));
+		MemoryContextSwitchTo(spicxt);
+	}
+	SPI_finish();
+	return model;
+}
+
+#define MODEL_COLUMNS \
+	"SELECT m.model_id, m.version, m.intercept, m.coefficients, m.features, p.name " \
+	"FROM mlops.models m JOIN mlops.projects p ON p.project_id OPERATOR(pg_catalog.=) m.project_id "
+
+static bool
+ProjectExists(text *project)
+{
+	Oid			argtype = TEXTOID;
+	Datum		arg = PointerGetDatum(project);
+	bool		exists;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_with_args("SELECT 1 FROM mlops.projects WHERE name OPERATOR(pg_catalog.=) $1",
+							  1, &argtype, &arg, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the project registry");
+	exists = SPI_processed > 0;
+	SPI_finish();
+	return exists;
+}
+
+/* The deployed model of a project, from the cache or the registry. */
+static CachedModel *
+LookupProjectModel(text *project)
+{
+	char	   *name = text_to_cstring(project);
+	ProjectCacheEntry *entry;
+	bool		found;
+
+	if (strlen(name) >= NAMEDATALEN)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("project \"%s\" does not exist", name)));
+
+	/* a deploy committed since this backend's last look must be seen now */
+	AcceptInvalidationMessages();
+	for (;;)
+	{
+		uint64		generation;
+		CachedModel *loaded;
+
+		ModelCacheInit();
+		entry = hash_search(ProjectCache, name, HASH_FIND, NULL);
+		if (entry)
+			return entry->model;
+
+		generation = CacheGeneration;
+		loaded = LoadModel(MODEL_COLUMNS
+						   "WHERE m.model_id OPERATOR(pg_catalog.=) "
+						   "(SELECT d.model_id FROM mlops.deployments d "
+						   " WHERE d.project_id OPERATOR(pg_catalog.=) "
+						   "  (SELECT pp.project_id FROM mlops.projects pp WHERE pp.name OPERATOR(pg_catalog.=) $1) "
+						   " ORDER BY d.deployment_id DESC LIMIT 1)",
+						   TEXTOID, PointerGetDatum(project));
+		if (loaded == NULL)
+		{
+			if (!ProjectExists(project))
+				ereport(ERROR,
+						(errcode(ERRCODE_UNDEFINED_OBJECT),
+						 errmsg("project \"%s\" does not exist", name)));
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("project \"%s\" has no deployed model", name),
+					 errhint("Deploy a version with mlops.deploy().")));
+		}
+		/* keep it only if no invalidation arrived while it was read */
+		if (generation == CacheGeneration)
+		{
+			ModelCacheInit();
+			RememberRegistryRelids();
+			if (generation != CacheGeneration)
+				continue;
+			entry = hash_search(ProjectCache, name, HASH_ENTER, &found);
+			entry->model = CopyModel(loaded, ModelCacheContext);
+			return entry->model;
+		}
+	}
+}
+
+/* One exact model version, from the cache or the registry. */
+static CachedModel *
+LookupModelById(int64 model_id)
+{
+	ModelCacheEntry *entry;
+	bool		found;
+
+	AcceptInvalidationMessages();
+	for (;;)
+	{
+		uint64		generation;
+		CachedModel *loaded;
+
+		ModelCacheInit();
+		entry = hash_search(ModelCache, &model_id, HASH_FIND, NULL);
+		if (entry)
+			return entry->model;
+		generation = CacheGeneration;
+		loaded = LoadModel(MODEL_COLUMNS "WHERE m.model_id OPERATOR(pg_catalog.=) $1",
+						   INT8OID, Int64GetDatum(model_id));
+		if (loaded == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("model %lld does not exist", (long long) model_id)));
+		if (generation == CacheGeneration)
+		{
+			ModelCacheInit();
+			RememberRegistryRelids();
+			if (generation != CacheGeneration)
+				continue;
+			entry = hash_search(ModelCache, &model_id, HASH_ENTER, &found);
+			entry->model = CopyModel(loaded, ModelCacheContext);
+			return entry->model;
+		}
+	}
+}
+
+static PredictCallCache *
+CallCache(FunctionCallInfo fcinfo)
+{
+	if (fcinfo->flinfo->fn_extra == NULL)
+		fcinfo->flinfo->fn_extra = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt,
+														  sizeof(PredictCallCache));
+	return (PredictCallCache *) fcinfo->flinfo->fn_extra;
+}
+
+/* The deployed model of the project argument, remembered at the call site. */
+static CachedModel *
+CallSiteProjectModel(FunctionCallInfo fcinfo, text *project)
+{
+	PredictCallCache *cc = CallCache(fcinfo);
+
+	if (cc->model != NULL && cc->generation == CacheGeneration && cc->project != NULL &&
+		VARSIZE_ANY_EXHDR(cc->project) == VARSIZE_ANY_EXHDR(project) &&
+		memcmp(VARDATA_ANY(cc->project), VARDATA_ANY(project), VARSIZE_ANY_EXHDR(project)) == 0)
+		return cc->model;
+
+	cc->model = NULL;
+	if (cc->project)
+		pfree(cc->project);
+	cc->project = NULL;
+	{
+		CachedModel *model = LookupProjectModel(project);
+		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+
+		cc->project = (text *) pg_detoast_datum_copy((struct varlena *) project);
+		MemoryContextSwitchTo(old);
+		cc->model = model;
+		cc->generation = CacheGeneration;
+		return model;
+	}
+}
+
+static void
+CheckFeature(const CachedModel *model, int j, double v)
+{
+	if (unlikely(!isfinite(v)))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("feature \"%s\" is %s", model->features[j],
+						isnan(v) ? "NaN" : (v > 0 ? "Infinity" : "-Infinity")),
+				 errdetail("Model %lld of project \"%s\" predicts from finite values only.",
+						   (long long) model->model_id, model->project)));
+}
+
+/* The prediction of a linear model for features given as a float8[]. */
+static double
+PredictArray(const CachedModel *model, ArrayType *features)
+{
+	int			n;
+	const double *x;
+	double		sum;
+	int			off = model->intercept ? 1 : 0;
+
+	if (ARR_ELEMTYPE(features) != FLOAT8OID)
+		elog(ERROR, "features must be float8[]");
+	n = ArrayGetNItems(ARR_NDIM(features), ARR_DIMS(features));
+	if (ARR_NDIM(features) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("features must be a one-dimensional array")));
+	if (n != model->nfeatures)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("expected %d features, not %d", model->nfeatures, n),
+				 errdetail("Model %lld of project \"%s\" takes %s.", (long long) model->model_id,
+						   model->project, model->nfeatures == 0 ? "no features" : "features in this order: see mlops.models.features")));
+	if (ARR_HASNULL(features))
+	{
+		bits8	   *bitmap = ARR_NULLBITMAP(features);
+
+		for (int j = 0; j < n; j++)
+			if (!(bitmap[j / 8] & (1 << (j % 8))))
+				ereport(ERROR,
+						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+						 errmsg("feature \"%s\" is NULL", model->features[j])));
+	}
+	x = (const double *) ARR_DATA_PTR(features);
+	sum = off ? model->coef[0] : 0.0;
+	for (int j = 0; j < n; j++)
+	{
+		CheckFeature(model, j, x[j]);
+		sum += model->coef[j + off] * x[j];
+	}
+	return sum;
+}
+
+/* mlops.predict(project text, features float8[]) */
+Datum
+mlops_predict(PG_FUNCTION_ARGS)
+{
+	text	   *project = PG_GETARG_TEXT_PP(0);
+	ArrayType  *features = PG_GETARG_ARRAYTYPE_P(1);
+	CachedModel *model = CallSiteProjectModel(fcinfo, project);
+
+	PG_RETURN_FLOAT8(PredictArray(model, features));
+}
+
+/* mlops.predict(model_id bigint, features float8[]) */
+Datum
+mlops_predict_model(PG_FUNCTION_ARGS)
+{
+	int64		model_id = PG_GETARG_INT64(0);
+	ArrayType  *features = PG_GETARG_ARRAYTYPE_P(1);
+	PredictCallCache *cc = CallCache(fcinfo);
+
+	if (cc->model == NULL || cc->generation != CacheGeneration || cc->model_id != model_id)
+	{
+		cc->model = LookupModelById(model_id);
+		cc->model_id = model_id;
+		cc->generation = CacheGeneration;
+	}
+	PG_RETURN_FLOAT8(PredictArray(cc->model, features));
+}
+
+/* A float8 from a numeric attribute value. */
+static double
+NumericDatumToDouble(Datum d, Oid type)
+{
+	switch (type)
+	{
+		case FLOAT8OID:
+			return DatumGetFloat8(d);
+		case FLOAT4OID:
+			return (double) DatumGetFloat4(d);
+		case INT2OID:
+			return (double) DatumGetInt16(d);
+		case INT4OID:
+			return (double) DatumGetInt32(d);
+		case INT8OID:
+			return (double) DatumGetInt64(d);
+		case NUMERICOID:
+			return DatumGetFloat8(DirectFunctionCall1(numeric_float8, d));
+		default:
+			elog(ERROR, "unexpected type %u", type);
+	}
+	return 0.0;					/* keep compiler quiet */
+}
+
+/* Map the model's features to the attributes of a row type. */
+static void
+BuildRowMap(PredictCallCache *cc, MemoryContext cxt, const CachedModel *model,
+			Oid rowtype, int32 rowtypmod)
+{
+	TupleDesc	desc = lookup_rowtype_tupdesc(rowtype, rowtypmod);
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+
+	if (cc->attnums)
+		pfree(cc->attnums);
+	if (cc->atttypes)
+		pfree(cc->atttypes);
+	if (cc->values)
+		pfree(cc->values);
+	if (cc->isnull)
+		pfree(cc->isnull);
+	if (cc->rowdesc)
+		FreeTupleDesc(cc->rowdesc);
+	cc->rowdesc = CreateTupleDescCopy(desc);
+	cc->attnums = palloc(sizeof(int) * Max(model->nfeatures, 1));
+	cc->atttypes = palloc(sizeof(Oid) * Max(model->nfeatures, 1));
+	cc->natts = desc->natts;
+	cc->values = palloc(sizeof(Datum) * Max(desc->natts, 1));
+	cc->isnull = palloc(sizeof(bool) * Max(desc->natts, 1));
+	MemoryContextSwitchTo(old);
+
+	for (int j = 0; j < model->nfeatures; j++)
+	{
+		int			found = -1;
+
+		for (int a = 0; a < desc->natts; a++)
+		{
+			Form_pg_attribute att = TupleDescAttr(desc, a);
+
+			if (!att->attisdropped && strcmp(NameStr(att->attname), model->features[j]) == 0)
+			{
+				found = a;
+				break;
+			}
+		}
+		if (found < 0)
+		{
+			ReleaseTupleDesc(desc);
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("row has no column \"%s\", a feature of project \"%s\"",
+							model->features[j], model->project)));
+		}
+		cc->attnums[j] = found;
+		cc->atttypes[j] = TupleDescAttr(desc, found)->atttypid;
+		switch (cc->atttypes[j])
+		{
+			case FLOAT8OID:
+			case FLOAT4OID:
+			case INT2OID:
+			case INT4OID:
+			case INT8OID:
+			case NUMERICOID:
+				break;
+			default:
+				{
+					Oid			t = cc->atttypes[j];
+
+					ReleaseTupleDesc(desc);
+					ereport(ERROR,
+							(errcode(ERRCODE_DATATYPE_MISMATCH),
+							 errmsg("column \"%s\" has type %s, which is not numeric",
+									model->features[j], format_type_be(t))));
+				}
+		}
+	}
+	ReleaseTupleDesc(desc);
+	cc->rowtype = rowtype;
+	cc->rowtypmod = rowtypmod;
+	cc->map_model_id = model->model_id;
+}
+
+/* mlops.predict(project text, row record): features picked by column name. */
+Datum
+mlops_predict_record(PG_FUNCTION_ARGS)
+{
+	text	   *project = PG_GETARG_TEXT_PP(0);
+	HeapTupleHeader row = PG_GETARG_HEAPTUPLEHEADER(1);
+	CachedModel *model = CallSiteProjectModel(fcinfo, project);
+	PredictCallCache *cc = CallCache(fcinfo);
+	Oid			rowtype = HeapTupleHeaderGetTypeId(row);
+	int32		rowtypmod = HeapTupleHeaderGetTypMod(row);
+	HeapTupleData tuple;
+	double		sum;
+	int			off = model->intercept ? 1 : 0;
+
+	if (cc->attnums == NULL || cc->rowtype != rowtype || cc->rowtypmod != rowtypmod ||
+		cc->map_model_id != model->model_id)
+		BuildRowMap(cc, fcinfo->flinfo->fn_mcxt, model, rowtype, rowtypmod);
+
+	tuple.t_len = HeapTupleHeaderGetDatumLength(row);
+	ItemPointerSetInvalid(&tuple.t_self);
+	tuple.t_tableOid = InvalidOid;
+	tuple.t_data = row;
+	heap_deform_tuple(&tuple, cc->rowdesc, cc->values, cc->isnull);
+
+	sum = off ? model->coef[0] : 0.0;
+	for (int j = 0; j < model->nfeatures; j++)
+	{
+		int			a = cc->attnums[j];
+		double		v;
+
+		if (cc->isnull[a])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("feature \"%s\" is NULL", model->features[j])));
+		v = NumericDatumToDouble(cc->values[a], cc->atttypes[j]);
+		CheckFeature(model, j, v);
+		sum += model->coef[j + off] * v;
+	}
+	PG_RETURN_FLOAT8(sum);
+}

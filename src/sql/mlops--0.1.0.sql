@@ -1,0 +1,734 @@
+/* mlops 0.1.0: least-squares engine, registry, training, deployment, prediction */
+
+\echo Use "CREATE EXTENSION mlops" to load this file. \quit
+
+/* ------------------------------------------------------------------------
+ * Fit state: the R factor of the streaming QR of [X | y] plus counts.
+ * ------------------------------------------------------------------------ */
+
+CREATE TYPE mlops.fitstate;
+
+CREATE FUNCTION mlops.fitstate_in(cstring) RETURNS mlops.fitstate
+	AS 'MODULE_PATHNAME', 'mlops_fitstate_in'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION mlops.fitstate_out(mlops.fitstate) RETURNS cstring
+	AS 'MODULE_PATHNAME', 'mlops_fitstate_out'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION mlops.fitstate_recv(internal) RETURNS mlops.fitstate
+	AS 'MODULE_PATHNAME', 'mlops_fitstate_recv'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION mlops.fitstate_send(mlops.fitstate) RETURNS bytea
+	AS 'MODULE_PATHNAME', 'mlops_fitstate_send'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE TYPE mlops.fitstate (
+	INPUT = mlops.fitstate_in,
+	OUTPUT = mlops.fitstate_out,
+	RECEIVE = mlops.fitstate_recv,
+	SEND = mlops.fitstate_send,
+	INTERNALLENGTH = VARIABLE,
+	ALIGNMENT = double,
+	STORAGE = extended
+);
+
+COMMENT ON TYPE mlops.fitstate IS
+	'state of a one-scan least-squares fit: the R factor of the QR decomposition of [X | y], row counts and buffered rows';
+
+CREATE TYPE mlops.ols_result AS (
+	coef float8[],
+	std_err float8[],
+	t_stats float8[],
+	p_values float8[],
+	r2 float8,
+	adj_r2 float8,
+	residual_sd float8,
+	f_statistic float8,
+	f_p_value float8,
+	condition_number float8,
+	n_rows bigint,
+	n_skipped bigint,
+	df_residual bigint,
+	rss float8
+);
+
+COMMENT ON TYPE mlops.ols_result IS 'ordinary least-squares fit: coefficients and their statistics';
+
+CREATE FUNCTION mlops.fitstate_accum(mlops.fitstate, float8, float8[]) RETURNS mlops.fitstate
+	AS 'MODULE_PATHNAME', 'mlops_fitstate_accum'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION mlops.fitstate_accum(mlops.fitstate, float8, float8[]) IS
+	'transition function of mlops.ols_fit and mlops.fit_state: folds one row (y, x) into the state';
+
+CREATE FUNCTION mlops.fitstate_accum_columns(mlops.fitstate, VARIADIC "any") RETURNS mlops.fitstate
+	AS 'MODULE_PATHNAME', 'mlops_fitstate_accum_columns'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION mlops.fitstate_accum_columns(mlops.fitstate, VARIADIC "any") IS
+	'transition function of mlops.fit_columns: folds one row given as separate float8 arguments (y, x1, ..., xp)';
+
+CREATE FUNCTION mlops.fitstate_combine(mlops.fitstate, mlops.fitstate) RETURNS mlops.fitstate
+	AS 'MODULE_PATHNAME', 'mlops_fitstate_combine'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION mlops.fitstate_combine(mlops.fitstate, mlops.fitstate) IS
+	'combines two fit states into the state of all their rows (TSQR)';
+
+CREATE FUNCTION mlops.ols_result(mlops.fitstate) RETURNS mlops.ols_result
+	AS 'MODULE_PATHNAME', 'mlops_ols_result'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION mlops.ols_result(mlops.fitstate) IS
+	'least-squares coefficients and statistics from a fit state; final function of mlops.ols_fit';
+
+CREATE AGGREGATE mlops.ols_fit(y float8, x float8[]) (
+	SFUNC = mlops.fitstate_accum,
+	STYPE = mlops.fitstate,
+	COMBINEFUNC = mlops.fitstate_combine,
+	FINALFUNC = mlops.ols_result,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE mlops.ols_fit(float8, float8[]) IS
+	'ordinary least squares of y on the columns of x in one scan (put a leading 1 in x for an intercept)';
+
+CREATE AGGREGATE mlops.fit_state(y float8, x float8[]) (
+	SFUNC = mlops.fitstate_accum,
+	STYPE = mlops.fitstate,
+	COMBINEFUNC = mlops.fitstate_combine,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE mlops.fit_state(float8, float8[]) IS
+	'the fit state of y on x, to be combined with mlops.fit_merge or finished with mlops.ols_result';
+
+CREATE AGGREGATE mlops.fit_columns(VARIADIC "any") (
+	SFUNC = mlops.fitstate_accum_columns,
+	STYPE = mlops.fitstate,
+	COMBINEFUNC = mlops.fitstate_combine,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE mlops.fit_columns(VARIADIC "any") IS
+	'the fit state of the first argument (y) on the others (x1, ..., xp), all float8; builds no array per row';
+
+CREATE AGGREGATE mlops.fit_merge(mlops.fitstate) (
+	SFUNC = mlops.fitstate_combine,
+	STYPE = mlops.fitstate,
+	COMBINEFUNC = mlops.fitstate_combine,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE mlops.fit_merge(mlops.fitstate) IS
+	'combines fit states (for example one per group) into the state of all their rows';
+
+CREATE FUNCTION mlops.holdout_hash(VARIADIC "any") RETURNS float8
+	AS 'MODULE_PATHNAME', 'mlops_holdout_hash'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION mlops.holdout_hash(VARIADIC "any") IS
+	'a number in [0, 1) computed from the bits of its float8 arguments; train puts a row in the test split when it is below test_fraction';
+
+/* ------------------------------------------------------------------------
+ * Registry
+ * ------------------------------------------------------------------------ */
+
+CREATE TABLE mlops.projects (
+	project_id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+	name text NOT NULL UNIQUE CHECK (length(name) BETWEEN 1 AND 63),
+	owner name NOT NULL DEFAULT current_user,
+	created_at timestamptz NOT NULL DEFAULT now(),
+	relation text,
+	target text,
+	features text[],
+	algorithm text,
+	params jsonb,
+	test_fraction float8
+);
+COMMENT ON TABLE mlops.projects IS 'one row per project: a named model that is trained in versions';
+COMMENT ON COLUMN mlops.projects.project_id IS 'identifier of the project';
+COMMENT ON COLUMN mlops.projects.name IS 'name given to mlops.train, used by predict and deploy';
+COMMENT ON COLUMN mlops.projects.owner IS 'role that created the project';
+COMMENT ON COLUMN mlops.projects.created_at IS 'when the project was created';
+COMMENT ON COLUMN mlops.projects.relation IS 'relation of the latest training';
+COMMENT ON COLUMN mlops.projects.target IS 'target column of the latest training';
+COMMENT ON COLUMN mlops.projects.features IS 'feature columns of the latest training';
+COMMENT ON COLUMN mlops.projects.algorithm IS 'algorithm of the latest training';
+COMMENT ON COLUMN mlops.projects.params IS 'parameters of the latest training';
+COMMENT ON COLUMN mlops.projects.test_fraction IS 'hold-out fraction of the latest training';
+
+CREATE TABLE mlops.models (
+	model_id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+	project_id bigint NOT NULL REFERENCES mlops.projects ON DELETE CASCADE,
+	version integer NOT NULL CHECK (version > 0),
+	algorithm text NOT NULL,
+	params jsonb NOT NULL,
+	relation text NOT NULL,
+	target text NOT NULL,
+	features text[] NOT NULL,
+	intercept boolean NOT NULL,
+	coefficients float8[] NOT NULL,
+	statistics jsonb,
+	state mlops.fitstate,
+	test_fraction float8 NOT NULL,
+	n_rows bigint NOT NULL,
+	n_skipped bigint NOT NULL DEFAULT 0,
+	trained_at timestamptz NOT NULL DEFAULT now(),
+	trained_by name NOT NULL DEFAULT current_user,
+	UNIQUE (project_id, version)
+);
+COMMENT ON TABLE mlops.models IS 'every trained version of every project';
+COMMENT ON COLUMN mlops.models.model_id IS 'identifier of the model, unique across projects';
+COMMENT ON COLUMN mlops.models.project_id IS 'project the model belongs to';
+COMMENT ON COLUMN mlops.models.version IS 'version within the project, from 1';
+COMMENT ON COLUMN mlops.models.algorithm IS 'algorithm, for example linear';
+COMMENT ON COLUMN mlops.models.params IS 'parameters the model was trained with, defaults filled in';
+COMMENT ON COLUMN mlops.models.relation IS 'relation the model was trained on';
+COMMENT ON COLUMN mlops.models.target IS 'column that is predicted';
+COMMENT ON COLUMN mlops.models.features IS 'feature columns, in the order of the coefficients';
+COMMENT ON COLUMN mlops.models.intercept IS 'whether coefficients[1] is an intercept';
+COMMENT ON COLUMN mlops.models.coefficients IS 'coefficients: the intercept first when there is one, then one per feature';
+COMMENT ON COLUMN mlops.models.statistics IS 'the mlops.ols_result of the training split as JSON: standard errors, t statistics, p-values, R², F, condition number';
+COMMENT ON COLUMN mlops.models.state IS 'fit state of the training split, for refits and merges';
+COMMENT ON COLUMN mlops.models.test_fraction IS 'share of rows held out for testing';
+COMMENT ON COLUMN mlops.models.n_rows IS 'rows used for training (training split)';
+COMMENT ON COLUMN mlops.models.n_skipped IS 'rows skipped for NULL values';
+COMMENT ON COLUMN mlops.models.trained_at IS 'when the model was trained';
+COMMENT ON COLUMN mlops.models.trained_by IS 'role that trained the model';
+
+CREATE TABLE mlops.metrics (
+	model_id bigint NOT NULL REFERENCES mlops.models ON DELETE CASCADE,
+	split text NOT NULL CHECK (split IN ('train', 'test', 'eval')),
+	metric text NOT NULL,
+	value float8,
+	PRIMARY KEY (model_id, split, metric)
+);
+COMMENT ON TABLE mlops.metrics IS 'model quality in long format: one row per model, split and metric';
+COMMENT ON COLUMN mlops.metrics.model_id IS 'model the figure belongs to';
+COMMENT ON COLUMN mlops.metrics.split IS 'train, test (hold-out) or eval (later evaluation)';
+COMMENT ON COLUMN mlops.metrics.metric IS 'n, rmse, mae or r2';
+COMMENT ON COLUMN mlops.metrics.value IS 'value of the metric';
+
+CREATE TABLE mlops.deployments (
+	deployment_id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+	project_id bigint NOT NULL REFERENCES mlops.projects ON DELETE CASCADE,
+	model_id bigint NOT NULL REFERENCES mlops.models ON DELETE CASCADE,
+	deployed_at timestamptz NOT NULL DEFAULT now(),
+	deployed_by name NOT NULL DEFAULT current_user,
+	strategy text NOT NULL,
+	reason text
+);
+CREATE INDEX ON mlops.deployments (project_id, deployment_id);
+COMMENT ON TABLE mlops.deployments IS 'history of deployments: the latest row of a project names the model that serves its predictions';
+COMMENT ON COLUMN mlops.deployments.deployment_id IS 'identifier, increasing in the order of deployment';
+COMMENT ON COLUMN mlops.deployments.project_id IS 'project deployed';
+COMMENT ON COLUMN mlops.deployments.model_id IS 'model put into service';
+COMMENT ON COLUMN mlops.deployments.deployed_at IS 'when it was deployed';
+COMMENT ON COLUMN mlops.deployments.deployed_by IS 'role that deployed it';
+COMMENT ON COLUMN mlops.deployments.strategy IS 'how the model was chosen: always, if_better, version, best, latest or rollback';
+COMMENT ON COLUMN mlops.deployments.reason IS 'why it was deployed, in words';
+
+CREATE VIEW mlops.deployed_models AS
+SELECT DISTINCT ON (d.project_id)
+	p.name AS project,
+	m.model_id,
+	m.version,
+	m.algorithm,
+	d.deployed_at,
+	d.deployed_by,
+	d.strategy,
+	d.reason,
+	p.project_id,
+	d.deployment_id
+FROM mlops.deployments d
+JOIN mlops.models m ON m.model_id = d.model_id
+JOIN mlops.projects p ON p.project_id = d.project_id
+ORDER BY d.project_id, d.deployment_id DESC;
+COMMENT ON VIEW mlops.deployed_models IS 'the model each project serves now';
+
+SELECT pg_catalog.pg_extension_config_dump('mlops.projects', '');
+SELECT pg_catalog.pg_extension_config_dump('mlops.models', '');
+SELECT pg_catalog.pg_extension_config_dump('mlops.metrics', '');
+SELECT pg_catalog.pg_extension_config_dump('mlops.deployments', '');
+SELECT pg_catalog.pg_extension_config_dump('mlops.projects_project_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('mlops.models_model_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('mlops.deployments_deployment_id_seq', '');
+
+GRANT USAGE ON SCHEMA mlops TO PUBLIC;
+GRANT SELECT ON mlops.projects, mlops.models, mlops.metrics, mlops.deployments,
+	mlops.deployed_models TO PUBLIC;
+
+/* Any change to the deployments or models tells every backend to drop its cached models. */
+CREATE FUNCTION mlops.registry_changed() RETURNS trigger
+	AS 'MODULE_PATHNAME', 'mlops_registry_changed'
+	LANGUAGE C;
+COMMENT ON FUNCTION mlops.registry_changed() IS
+	'trigger: sends a relation-cache invalidation for the table, so that every session drops its cached models when the change commits';
+
+CREATE TRIGGER registry_changed AFTER INSERT OR UPDATE OR DELETE ON mlops.deployments
+	FOR EACH STATEMENT EXECUTE FUNCTION mlops.registry_changed();
+CREATE TRIGGER registry_changed_truncate AFTER TRUNCATE ON mlops.deployments
+	FOR EACH STATEMENT EXECUTE FUNCTION mlops.registry_changed();
+CREATE TRIGGER registry_changed AFTER UPDATE OR DELETE ON mlops.models
+	FOR EACH STATEMENT EXECUTE FUNCTION mlops.registry_changed();
+CREATE TRIGGER registry_changed_truncate AFTER TRUNCATE ON mlops.models
+	FOR EACH STATEMENT EXECUTE FUNCTION mlops.registry_changed();
+
+/* ------------------------------------------------------------------------
+ * Prediction
+ * ------------------------------------------------------------------------ */
+
+CREATE FUNCTION mlops.predict(project text, features float8[]) RETURNS float8
+	AS 'MODULE_PATHNAME', 'mlops_predict'
+	LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION mlops.predict(text, float8[]) IS
+	'prediction of the deployed model of a project for one row of features, in the order of the model''s features';
+
+CREATE FUNCTION mlops.predict(project text, "row" record) RETURNS float8
+	AS 'MODULE_PATHNAME', 'mlops_predict_record'
+	LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION mlops.predict(text, record) IS
+	'prediction of the deployed model of a project for a row whose columns are named like the model''s features';
+
+CREATE FUNCTION mlops.predict(model_id bigint, features float8[]) RETURNS float8
+	AS 'MODULE_PATHNAME', 'mlops_predict_model'
+	LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION mlops.predict(bigint, float8[]) IS
+	'prediction of one exact model version for one row of features';
+
+/* ------------------------------------------------------------------------
+ * Deployment
+ * ------------------------------------------------------------------------ */
+
+/* The project row, locked so that versions and deployments of a project are serialised. */
+CREATE FUNCTION mlops._lock_project(p_project text) RETURNS mlops.projects
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	r mlops.projects;
+BEGIN
+	SELECT * INTO r FROM mlops.projects p WHERE p.name = p_project FOR UPDATE;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'project "%" does not exist', p_project
+			USING ERRCODE = 'undefined_object';
+	END IF;
+	RETURN r;
+END;
+$$;
+COMMENT ON FUNCTION mlops._lock_project(text) IS 'internal: locks and returns the row of a project';
+
+/* The score used to compare models: test RMSE, or training RMSE when nothing was held out. */
+CREATE FUNCTION mlops._score(p_model_id bigint) RETURNS float8
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT coalesce(
+		(SELECT value FROM mlops.metrics WHERE model_id = p_model_id AND split = 'test' AND metric = 'rmse'),
+		(SELECT value FROM mlops.metrics WHERE model_id = p_model_id AND split = 'train' AND metric = 'rmse'));
+$$;
+COMMENT ON FUNCTION mlops._score(bigint) IS
+	'internal: score of a model for deployment decisions: test RMSE, or training RMSE when it has no test split';
+
+CREATE FUNCTION mlops._deploy(p_project mlops.projects, p_model_id bigint, p_strategy text, p_reason text)
+RETURNS SETOF mlops.deployed_models
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	INSERT INTO mlops.deployments (project_id, model_id, strategy, reason)
+	VALUES (p_project.project_id, p_model_id, p_strategy, p_reason);
+	RETURN QUERY
+		SELECT d.* FROM mlops.deployed_models d WHERE d.project_id = p_project.project_id;
+END;
+$$;
+COMMENT ON FUNCTION mlops._deploy(mlops.projects, bigint, text, text) IS 'internal: records a deployment';
+
+CREATE FUNCTION mlops.deploy(project text, version integer)
+RETURNS SETOF mlops.deployed_models
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	p mlops.projects;
+	mid bigint;
+BEGIN
+	p := mlops._lock_project($1);
+	SELECT m.model_id INTO mid FROM mlops.models m
+	WHERE m.project_id = p.project_id AND m.version = $2;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'version % of project "%" does not exist', $2, $1
+			USING ERRCODE = 'undefined_object';
+	END IF;
+	RETURN QUERY SELECT * FROM mlops._deploy(p, mid, 'version', format('version %s requested', $2));
+END;
+$$;
+COMMENT ON FUNCTION mlops.deploy(text, integer) IS 'deploys one version of a project';
+
+CREATE FUNCTION mlops.deploy(project text, strategy text)
+RETURNS SETOF mlops.deployed_models
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	p mlops.projects;
+	mid bigint;
+	stack bigint[] := '{}';
+	d record;
+	why text;
+BEGIN
+	p := mlops._lock_project($1);
+	IF $2 = 'best' THEN
+		SELECT m.model_id, format('lowest score (%s) of all versions', mlops._score(m.model_id))
+		INTO mid, why
+		FROM mlops.models m
+		WHERE m.project_id = p.project_id AND mlops._score(m.model_id) IS NOT NULL
+		ORDER BY mlops._score(m.model_id), m.version DESC
+		LIMIT 1;
+	ELSIF $2 = 'latest' THEN
+		SELECT m.model_id, format('latest version %s', m.version)
+		INTO mid, why
+		FROM mlops.models m
+		WHERE m.project_id = p.project_id
+		ORDER BY m.version DESC
+		LIMIT 1;
+	ELSIF $2 = 'rollback' THEN
+		/* Replay the history: a deployment pushes its model, a rollback pops one. */
+		FOR d IN SELECT dd.model_id, dd.strategy FROM mlops.deployments dd
+				 WHERE dd.project_id = p.project_id ORDER BY dd.deployment_id
+		LOOP
+			IF d.strategy = 'rollback' THEN
+				stack := stack[1:cardinality(stack) - 1];
+			ELSE
+				stack := stack || d.model_id;
+			END IF;
+		END LOOP;
+		IF cardinality(stack) < 2 THEN
+			RAISE EXCEPTION 'project "%" has no earlier deployment to roll back to', $1
+				USING ERRCODE = 'object_not_in_prerequisite_state';
+		END IF;
+		mid := stack[cardinality(stack) - 1];
+		SELECT format('rolled back from version %s to version %s',
+					  (SELECT m.version FROM mlops.models m WHERE m.model_id = stack[cardinality(stack)]),
+					  (SELECT m.version FROM mlops.models m WHERE m.model_id = mid))
+		INTO why;
+	ELSE
+		RAISE EXCEPTION 'unknown deployment strategy "%"', $2
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Use "best", "latest", "rollback", or a version number.';
+	END IF;
+	IF mid IS NULL THEN
+		RAISE EXCEPTION 'project "%" has no model to deploy', $1
+			USING ERRCODE = 'object_not_in_prerequisite_state';
+	END IF;
+	RETURN QUERY SELECT * FROM mlops._deploy(p, mid, $2, why);
+END;
+$$;
+COMMENT ON FUNCTION mlops.deploy(text, text) IS
+	'deploys the best (lowest test RMSE), the latest, or the previously deployed (rollback) version of a project';
+
+CREATE FUNCTION mlops.drop_project(project text) RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	p mlops.projects;
+BEGIN
+	p := mlops._lock_project($1);
+	DELETE FROM mlops.deployments WHERE project_id = p.project_id;
+	DELETE FROM mlops.models WHERE project_id = p.project_id;
+	DELETE FROM mlops.projects WHERE project_id = p.project_id;
+END;
+$$;
+COMMENT ON FUNCTION mlops.drop_project(text) IS 'drops a project with all its models, metrics and deployments';
+
+/* ------------------------------------------------------------------------
+ * Training
+ * ------------------------------------------------------------------------ */
+
+CREATE FUNCTION mlops.ols_result(state mlops.fitstate, column_names text[]) RETURNS mlops.ols_result
+	AS 'MODULE_PATHNAME', 'mlops_ols_result_named'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION mlops.ols_result(mlops.fitstate, text[]) IS
+	'like mlops.ols_result(fitstate), naming the columns of x in its errors';
+
+CREATE FUNCTION mlops._is_numeric_column(p_rel regclass, p_column text) RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT t.typcategory = 'N' AND t.oid <> 'pg_catalog.money'::regtype
+	FROM pg_catalog.pg_attribute a
+	JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+	WHERE a.attrelid = p_rel AND a.attname = p_column AND a.attnum > 0 AND NOT a.attisdropped;
+$$;
+COMMENT ON FUNCTION mlops._is_numeric_column(regclass, text) IS
+	'internal: whether a column exists and has a numeric type that converts to float8';
+
+/* SQL arithmetic for the prediction of a linear model, coefficients as exact float8 literals. */
+CREATE FUNCTION mlops._prediction_sql(p_coef float8[], p_features text[], p_intercept boolean) RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT concat_ws(' + ',
+		CASE WHEN p_intercept THEN format('%L::float8', p_coef[1]) END,
+		(SELECT string_agg(format('%L::float8 * %I::float8',
+								  p_coef[o + CASE WHEN p_intercept THEN 1 ELSE 0 END], f), ' + ' ORDER BY o)
+		 FROM unnest(p_features) WITH ORDINALITY AS u(f, o)));
+$$;
+COMMENT ON FUNCTION mlops._prediction_sql(float8[], text[], boolean) IS
+	'internal: SQL expression computing a linear prediction from the feature columns';
+
+CREATE FUNCTION mlops._train(text, regclass, text, text[], text, jsonb, float8, text)
+RETURNS TABLE (model_id bigint, project text, version integer, algorithm text,
+			   deployed boolean, metrics jsonb, statistics jsonb, deploy_reason text)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $train$
+#variable_conflict use_column
+DECLARE
+	v_project text := $1;
+	v_rel regclass := $2;
+	v_target text := $3;
+	v_features text[] := $4;
+	v_algorithm text := $5;
+	v_params jsonb := coalesce($6, '{}');
+	v_fraction float8 := $7;
+	v_deploy text := $8;
+	v_intercept boolean;
+	v_nulls text;
+	v_key text;
+	v_f text;
+	v_ycol text;
+	v_xcols text;
+	v_notnull text;
+	v_split text;
+	v_sql text;
+	v_state mlops.fitstate;
+	v_res mlops.ols_result;
+	v_names text[];
+	v_metrics jsonb := '{}';
+	v_proj mlops.projects;
+	v_version integer;
+	v_model_id bigint;
+	v_old_model bigint;
+	v_old_score float8;
+	v_new_score float8;
+	v_deployed boolean := false;
+	v_reason text;
+	r record;
+BEGIN
+	/* ---- arguments ---- */
+	IF v_project IS NULL OR v_rel IS NULL OR v_target IS NULL THEN
+		RAISE EXCEPTION 'project, relation and target must not be NULL'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF length(v_project) NOT BETWEEN 1 AND 63 THEN
+		RAISE EXCEPTION 'project name "%" must have 1 to 63 characters', v_project
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF v_algorithm IS DISTINCT FROM 'linear' THEN
+		RAISE EXCEPTION 'unknown algorithm "%"', v_algorithm
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'This version supports algorithm "linear".';
+	END IF;
+	IF v_fraction IS NULL OR NOT (v_fraction >= 0 AND v_fraction < 1) THEN
+		RAISE EXCEPTION 'test_fraction must be at least 0 and less than 1, not %', v_fraction
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF v_deploy IS NULL OR v_deploy NOT IN ('always', 'if_better', 'never') THEN
+		RAISE EXCEPTION 'unknown deploy mode "%"', v_deploy
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Use "always", "if_better" or "never".';
+	END IF;
+	IF jsonb_typeof(v_params) IS DISTINCT FROM 'object' THEN
+		RAISE EXCEPTION 'params must be a JSON object'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	FOR v_key IN SELECT jsonb_object_keys(v_params) LOOP
+		IF v_key NOT IN ('intercept', 'nulls') THEN
+			RAISE EXCEPTION 'unknown parameter "%" for algorithm "linear"', v_key
+				USING ERRCODE = 'invalid_parameter_value',
+					  HINT = 'Parameters of algorithm "linear" are "intercept" and "nulls".';
+		END IF;
+	END LOOP;
+	IF v_params ? 'intercept' AND jsonb_typeof(v_params -> 'intercept') <> 'boolean' THEN
+		RAISE EXCEPTION 'parameter "intercept" must be true or false'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	v_intercept := coalesce((v_params ->> 'intercept')::boolean, true);
+	v_nulls := coalesce(v_params ->> 'nulls', 'skip');
+	IF v_nulls NOT IN ('skip', 'error') THEN
+		RAISE EXCEPTION 'parameter "nulls" must be "skip" or "error", not "%"', v_nulls
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	v_params := v_params || jsonb_build_object('intercept', v_intercept, 'nulls', v_nulls);
+
+	/* ---- columns, checked against the catalog ---- */
+	IF mlops._is_numeric_column(v_rel, v_target) IS NULL THEN
+		RAISE EXCEPTION 'column "%" of relation % does not exist', v_target, v_rel
+			USING ERRCODE = 'undefined_column';
+	END IF;
+	IF NOT mlops._is_numeric_column(v_rel, v_target) THEN
+		RAISE EXCEPTION 'target column "%" of relation % is not numeric', v_target, v_rel
+			USING ERRCODE = 'datatype_mismatch',
+				  DETAIL = format('Its type is %s.',
+								  (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a
+								   WHERE a.attrelid = v_rel AND a.attname = v_target)),
+				  HINT = 'Algorithm "linear" predicts a numeric column.';
+	END IF;
+
+	IF v_features IS NULL THEN
+		SELECT coalesce(array_agg(a.attname::text ORDER BY a.attnum), '{}')
+		INTO v_features
+		FROM pg_catalog.pg_attribute a
+		WHERE a.attrelid = v_rel AND a.attnum > 0 AND NOT a.attisdropped
+		  AND a.attname <> v_target AND mlops._is_numeric_column(v_rel, a.attname::text);
+	END IF;
+	IF cardinality(v_features) = 0 AND NOT v_intercept THEN
+		RAISE EXCEPTION 'no features to train on'
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Name numeric feature columns, or train with an intercept.';
+	END IF;
+	IF cardinality(v_features) > 1000 THEN
+		RAISE EXCEPTION 'too many features: %', cardinality(v_features)
+			USING ERRCODE = 'program_limit_exceeded',
+				  DETAIL = 'At most 1000 features are supported.';
+	END IF;
+	IF array_position(v_features, NULL) IS NOT NULL
+	   OR (SELECT count(DISTINCT f) FROM unnest(v_features) f) <> cardinality(v_features) THEN
+		RAISE EXCEPTION 'features must be distinct and not NULL'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF v_target = ANY (v_features) THEN
+		RAISE EXCEPTION 'target column "%" cannot also be a feature', v_target
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	FOREACH v_f IN ARRAY v_features LOOP
+		IF mlops._is_numeric_column(v_rel, v_f) IS NULL THEN
+			RAISE EXCEPTION 'column "%" of relation % does not exist', v_f, v_rel
+				USING ERRCODE = 'undefined_column';
+		END IF;
+		IF NOT mlops._is_numeric_column(v_rel, v_f) THEN
+			RAISE EXCEPTION 'feature column "%" of relation % is not numeric', v_f, v_rel
+				USING ERRCODE = 'datatype_mismatch',
+					  DETAIL = format('Its type is %s.',
+									  (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a
+									   WHERE a.attrelid = v_rel AND a.attname = v_f)),
+					  HINT = 'Features of algorithm "linear" are numeric columns.';
+		END IF;
+	END LOOP;
+
+	/* ---- the scan: one aggregate over the training split, parallel where the planner likes ---- */
+	v_ycol := format('%I::float8', v_target);
+	SELECT string_agg(format(', %I::float8', f), '' ORDER BY o),
+		   string_agg(format(' AND %I IS NOT NULL', f), '' ORDER BY o)
+	INTO v_xcols, v_notnull
+	FROM unnest(v_features) WITH ORDINALITY AS u(f, o);
+	v_xcols := coalesce(v_xcols, '');
+	v_notnull := format('%I IS NOT NULL', v_target) || coalesce(v_notnull, '');
+	IF v_fraction > 0 THEN
+		/* the split hashes the target and every numeric column, whatever the features */
+		v_split := format('mlops.holdout_hash(%s%s) < %L::float8', v_ycol,
+			(SELECT coalesce(string_agg(format(', %I::float8', a.attname), '' ORDER BY a.attnum), '')
+			 FROM pg_catalog.pg_attribute a
+			 WHERE a.attrelid = v_rel AND a.attnum > 0 AND NOT a.attisdropped
+			   AND a.attname <> v_target AND mlops._is_numeric_column(v_rel, a.attname::text)),
+			v_fraction);
+	ELSE
+		v_split := 'false';
+	END IF;
+	v_names := CASE WHEN v_intercept THEN ARRAY['(intercept)'] ELSE '{}' END || v_features;
+
+	v_sql := format('SELECT mlops.fit_columns(%s%s%s) FROM %s WHERE NOT (%s)',
+					v_ycol, CASE WHEN v_intercept THEN ', 1::float8' ELSE '' END, v_xcols,
+					v_rel, v_split);
+	EXECUTE v_sql INTO v_state;
+
+	IF v_state IS NULL THEN
+		RAISE EXCEPTION 'relation % has no rows to train on', v_rel
+			USING ERRCODE = 'data_exception',
+				  HINT = CASE WHEN v_fraction > 0 THEN 'Add rows, or lower test_fraction.' ELSE 'Add rows.' END;
+	END IF;
+	v_res := mlops.ols_result(v_state, v_names);
+	IF v_nulls = 'error' AND v_res.n_skipped > 0 THEN
+		RAISE EXCEPTION 'relation % has % rows with NULL in the target or a feature', v_rel, v_res.n_skipped
+			USING ERRCODE = 'null_value_not_allowed',
+				  HINT = 'Use params => ''{"nulls": "skip"}'' to skip such rows.';
+	END IF;
+
+	/* ---- metrics on each split (a second scan: MAE needs the coefficients) ---- */
+	v_sql := format(
+		'SELECT is_test, count(*) AS n, sqrt(avg(e * e)) AS rmse, avg(abs(e)) AS mae, '
+		'1 - sum(e * e) / nullif(var_pop(y) * count(*), 0) AS r2 '
+		'FROM (SELECT %s AS y, %s - (%s) AS e, %s AS is_test FROM %s WHERE %s) s '
+		'GROUP BY 1',
+		v_ycol, v_ycol, mlops._prediction_sql(v_res.coef, v_features, v_intercept),
+		v_split, v_rel, v_notnull);
+	FOR r IN EXECUTE v_sql LOOP
+		v_metrics := v_metrics || jsonb_build_object(
+			CASE WHEN r.is_test THEN 'test' ELSE 'train' END,
+			jsonb_build_object('n', r.n, 'rmse', r.rmse, 'mae', r.mae, 'r2', r.r2));
+	END LOOP;
+
+	/* ---- registry: the version is taken under the project lock, after the scan ---- */
+	INSERT INTO mlops.projects AS p (name) VALUES (v_project) ON CONFLICT (name) DO NOTHING;
+	v_proj := mlops._lock_project(v_project);
+	UPDATE mlops.projects p
+	SET relation = v_rel::text, target = v_target, features = v_features,
+		algorithm = v_algorithm, params = v_params, test_fraction = v_fraction
+	WHERE p.project_id = v_proj.project_id;
+
+	SELECT coalesce(max(m.version), 0) + 1 INTO v_version
+	FROM mlops.models m WHERE m.project_id = v_proj.project_id;
+
+	INSERT INTO mlops.models AS m (project_id, version, algorithm, params, relation, target, features,
+							  intercept, coefficients, statistics, state, test_fraction, n_rows, n_skipped)
+	VALUES (v_proj.project_id, v_version, v_algorithm, v_params, v_rel::text, v_target, v_features,
+			v_intercept, v_res.coef, to_jsonb(v_res), v_state, v_fraction, v_res.n_rows, v_res.n_skipped)
+	RETURNING m.model_id INTO v_model_id;
+
+	INSERT INTO mlops.metrics (model_id, split, metric, value)
+	SELECT v_model_id, s.key, m.key, (m.value #>> '{}')::float8
+	FROM jsonb_each(v_metrics) s, jsonb_each(s.value) m;
+
+	/* ---- deployment ---- */
+	SELECT d.model_id INTO v_old_model FROM mlops.deployed_models d WHERE d.project_id = v_proj.project_id;
+	IF v_deploy = 'always' THEN
+		v_deployed := true;
+		v_reason := 'deploy => always';
+	ELSIF v_deploy = 'never' THEN
+		v_reason := 'deploy => never';
+	ELSIF v_old_model IS NULL THEN
+		v_deployed := true;
+		v_reason := 'no model was deployed';
+	ELSE
+		v_old_score := mlops._score(v_old_model);
+		v_new_score := mlops._score(v_model_id);
+		v_deployed := v_new_score < v_old_score;
+		v_reason := format('%s rmse %s %s %s of deployed version %s',
+						   CASE WHEN v_fraction > 0 THEN 'test' ELSE 'train' END,
+						   v_new_score,
+						   CASE WHEN v_deployed THEN 'beats' ELSE 'does not beat' END,
+						   v_old_score,
+						   (SELECT m.version FROM mlops.models m WHERE m.model_id = v_old_model));
+	END IF;
+	IF v_deployed THEN
+		INSERT INTO mlops.deployments (project_id, model_id, strategy, reason)
+		VALUES (v_proj.project_id, v_model_id, v_deploy, v_reason);
+	END IF;
+
+	RETURN QUERY SELECT v_model_id, v_project, v_version, v_algorithm, v_deployed, v_metrics,
+						to_jsonb(v_res), v_reason;
+END;
+$train$;
+COMMENT ON FUNCTION mlops._train(text, regclass, text, text[], text, jsonb, float8, text) IS
+	'internal: the body of mlops.train';
+
+CREATE FUNCTION mlops.train(
+	project text,
+	relation regclass,
+	target text,
+	features text[] DEFAULT NULL,
+	algorithm text DEFAULT 'linear',
+	params jsonb DEFAULT '{}',
+	test_fraction float8 DEFAULT 0.2,
+	deploy text DEFAULT 'if_better')
+RETURNS TABLE (model_id bigint, project text, version integer, algorithm text,
+			   deployed boolean, metrics jsonb, statistics jsonb, deploy_reason text)
+LANGUAGE sql
+AS $$
+	SELECT * FROM mlops._train($1, $2, $3, $4, $5, $6, $7, $8);
+$$;
+COMMENT ON FUNCTION mlops.train(text, regclass, text, text[], text, jsonb, float8, text) IS
+	'trains a new version of a project on a relation, evaluates it on a deterministic hold-out, records it and deploys it as asked';
