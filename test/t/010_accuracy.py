@@ -1,0 +1,517 @@
+#!/usr/bin/python3
+"""Accuracy of mlops.ols_fit against exact rational arithmetic.
+
+Every input is an exact double (an integer or a dyadic rational) and reaches
+SQL through repr(), which round-trips exactly.  The exact least-squares
+solution is computed with fractions.Fraction from the normal equations
+X'X b = X'y: exact arithmetic does not care about their condition number.
+Square roots and logarithms are taken with decimal.Decimal at 50 digits.
+
+For every problem and every quantity the script prints the number of correct
+significant digits, -log10(|relative error|) (worst element of an array), and
+fails when
+
+  * coefficients or standard errors have fewer than 9 correct digits;
+  * t statistics, R², adjusted R², residual SD or F have fewer than 9;
+  * p-values of the tiny problems with 1 or 2 residual degrees of freedom
+    differ from the closed forms by more than 1e-12 relatively
+    (df = 1: p = 1 - (2/pi) atan|t|; df = 2: p = 1 - |t|/sqrt(2 + t^2);
+    F with 2 numerator df: P(F > f) = (d2/(d2 + 2f))^(d2/2));
+  * other p-values differ by more than 1e-9 relatively from an independent
+    regularised incomplete beta (continued fraction, as in Numerical Recipes);
+  * n_rows or df_residual are wrong.
+
+Runs against the cluster named by PGHOST/PGPORT/PGUSER in its own database.
+"""
+
+import math
+import os
+import random
+import subprocess
+import sys
+from decimal import Decimal, getcontext
+from fractions import Fraction
+
+getcontext().prec = 50
+
+DB = "mlops_t_accuracy"
+DIGITS_REQUIRED = 9          # coefficients, standard errors (the issue's bar)
+DIGITS_REQUIRED_OTHER = 9    # t, R², adjusted R², residual SD, F
+P_CLOSED_FORM_RTOL = 1e-12   # p-values against closed forms (df 1, 2; F with d1 = 2)
+P_BETA_RTOL = 1e-9           # p-values against the incomplete beta below
+EXACT = 99.0                 # "digits" of a value that is exactly right
+
+failures = []
+
+
+def fail(msg):
+    failures.append(msg)
+    print("FAIL: " + msg, flush=True)
+
+
+# ---------------------------------------------------------------------------
+# psql
+# ---------------------------------------------------------------------------
+
+def run(args, stdin=None):
+    p = subprocess.run(args, input=stdin, capture_output=True, text=True)
+    if p.returncode != 0:
+        sys.stderr.write("command failed: %s\n%s%s" % (" ".join(args), p.stdout, p.stderr))
+        sys.exit(2)
+    return p.stdout
+
+
+def psql(sql):
+    return run(["psql", "-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1", "-d", DB], stdin=sql)
+
+
+def parse_float(s):
+    s = s.strip()
+    if s == "" or s == "NULL":
+        return None
+    return float(s)     # Python's float() rounds correctly; PG prints shortest-exact
+
+
+def parse_array(s):
+    s = s.strip()
+    if s == "":
+        return None
+    assert s[0] == "{" and s[-1] == "}", s
+    return [parse_float(v) for v in s[1:-1].split(",")]
+
+
+# ---------------------------------------------------------------------------
+# exact least squares
+# ---------------------------------------------------------------------------
+
+def dec(q):
+    """Fraction -> Decimal at the context precision."""
+    q = Fraction(q)
+    return Decimal(q.numerator) / Decimal(q.denominator)
+
+
+def lambda_max(M):
+    """Largest eigenvalue of a symmetric positive definite matrix: power iteration
+    with the Rayleigh quotient."""
+    p = len(M)
+    v = [1.0 / math.sqrt(p)] * p
+    lam = 0.0
+    for _ in range(20000):
+        w = [sum(M[i][k] * v[k] for k in range(p)) for i in range(p)]
+        nrm = math.sqrt(sum(x * x for x in w))
+        v = [x / nrm for x in w]
+        new = sum(v[i] * sum(M[i][k] * v[k] for k in range(p)) for i in range(p))
+        if abs(new - lam) <= 1e-15 * abs(new):
+            return new
+        lam = new
+    return lam
+
+
+def exact_fit(X, y, intercept):
+    n, p = len(X), len(X[0])
+    Xf = [[Fraction(v) for v in row] for row in X]
+    yf = [Fraction(v) for v in y]
+    # Gauss-Jordan on [X'X | I | X'y]
+    A = []
+    for j in range(p):
+        row = [sum(Xf[i][j] * Xf[i][k] for i in range(n)) for k in range(p)]
+        row += [Fraction(int(j == k)) for k in range(p)]
+        row.append(sum(Xf[i][j] * yf[i] for i in range(n)))
+        A.append(row)
+    gram = [[float(A[j][k]) for k in range(p)] for j in range(p)]
+    for c in range(p):
+        piv = next(r for r in range(c, p) if A[r][c] != 0)
+        A[c], A[piv] = A[piv], A[c]
+        inv = 1 / A[c][c]
+        A[c] = [v * inv for v in A[c]]
+        for r in range(p):
+            if r != c and A[r][c] != 0:
+                f = A[r][c]
+                A[r] = [a - f * b for a, b in zip(A[r], A[c])]
+    inverse = [[float(A[j][p + k]) for k in range(p)] for j in range(p)]
+    b = [A[j][2 * p] for j in range(p)]
+    cinv_diag = [A[j][p + j] for j in range(p)]
+    res = [yf[i] - sum(Xf[i][k] * b[k] for k in range(p)) for i in range(n)]
+    rss = sum(r * r for r in res)
+    df = n - p
+    s2 = rss / df
+    if intercept:
+        ybar = sum(yf) / n
+        tss = sum((v - ybar) ** 2 for v in yf)
+        d1 = p - 1
+        adj_den = n - 1
+    else:
+        tss = sum(v * v for v in yf)
+        d1 = p
+        adj_den = n
+    r2 = 1 - rss / tss
+    adj_r2 = 1 - (1 - r2) * adj_den / df
+    var = [s2 * c for c in cinv_diag]
+    se = [dec(v).sqrt() for v in var]
+    t = [dec(b[j]) / se[j] for j in range(p)]
+    f = ((tss - rss) / d1) / s2
+    return {
+        # 2-norm condition number of X
+        "cond": math.sqrt(lambda_max(gram) * lambda_max(inverse)),
+        "coef": [dec(v) for v in b], "std_err": se, "t_stats": t,
+        "r2": dec(r2), "adj_r2": dec(adj_r2), "residual_sd": dec(s2).sqrt(),
+        "f_statistic": dec(f), "rss": dec(rss), "df": df, "d1": d1, "n": n,
+    }
+
+
+# ---------------------------------------------------------------------------
+# independent p-values
+# ---------------------------------------------------------------------------
+
+def betacf(a, b, x):
+    """Continued fraction of the incomplete beta function (modified Lentz)."""
+    tiny = 1e-300
+    qab, qap, qam = a + b, a + 1.0, a - 1.0
+    c, d = 1.0, 1.0 - qab * x / qap
+    d = 1.0 / (d if abs(d) > tiny else tiny)
+    h = d
+    for m in range(1, 10000):
+        m2 = 2 * m
+        aa = m * (b - m) * x / ((qam + m2) * (a + m2))
+        d = 1.0 + aa * d
+        d = 1.0 / (d if abs(d) > tiny else tiny)
+        c = 1.0 + aa / c
+        c = c if abs(c) > tiny else tiny
+        h *= d * c
+        aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))
+        d = 1.0 + aa * d
+        d = 1.0 / (d if abs(d) > tiny else tiny)
+        c = 1.0 + aa / c
+        c = c if abs(c) > tiny else tiny
+        de = d * c
+        h *= de
+        if abs(de - 1.0) < 1e-16:
+            return h
+    raise RuntimeError("betacf did not converge")
+
+
+def betai(a, b, x, one_minus_x):
+    """Regularised incomplete beta I_x(a, b); 1 - x is passed to keep it exact."""
+    if x <= 0.0:
+        return 0.0
+    if one_minus_x <= 0.0:
+        return 1.0
+    lbt = (math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b)
+           + a * math.log(x) + b * math.log(one_minus_x))
+    if x < (a + 1.0) / (a + b + 2.0):
+        return math.exp(lbt) * betacf(a, b, x) / a
+    return 1.0 - math.exp(lbt) * betacf(b, a, one_minus_x) / b
+
+
+def t_p_beta(t, df):
+    """Two-sided P(|T_df| > |t|) = I_{df/(df+t²)}(df/2, 1/2)."""
+    t2 = t * t
+    return betai(df / 2.0, 0.5, float(Decimal(df) / (df + t2)), float(t2 / (df + t2)))
+
+
+def f_p_beta(f, d1, d2):
+    """P(F_{d1,d2} > f) = I_{d2/(d2+d1 f)}(d2/2, d1/2)."""
+    den = d2 + d1 * f
+    return betai(d2 / 2.0, d1 / 2.0, float(Decimal(d2) / den), float(d1 * f / den))
+
+
+def t_p_closed(t, df):
+    """Closed forms for df = 1 and 2, written without cancellation."""
+    t = abs(float(t))
+    if df == 1:
+        return (2.0 / math.pi) * math.atan(1.0 / t)       # = 1 - (2/pi) atan|t|
+    if df == 2:
+        s = math.sqrt(2.0 + t * t)
+        return 2.0 / (s * (s + t))                        # = 1 - |t|/sqrt(2 + t²)
+    raise ValueError(df)
+
+
+def f_p_closed_d1_2(f, d2):
+    """P(F_{2,d2} > f) = (d2/(d2 + 2f))^(d2/2)."""
+    f = Decimal(f)
+    return float(((Decimal(d2) / (d2 + 2 * f)).ln() * Decimal(d2) / 2).exp())
+
+
+# ---------------------------------------------------------------------------
+# comparison
+# ---------------------------------------------------------------------------
+
+def digits(got, exact):
+    if got is None or (isinstance(got, float) and not math.isfinite(got)):
+        return -EXACT
+    g, e = Decimal(got), Decimal(exact)
+    if g == e:
+        return EXACT
+    if e == 0:
+        return -float(abs(g).log10())
+    rel = abs(g - e) / abs(e)
+    return -float(rel.log10())
+
+
+def rel_diff(got, want):
+    if got is None or not math.isfinite(got):
+        return float("inf")
+    if got == want:
+        return 0.0
+    if want == 0:
+        return abs(got)
+    return abs(got - want) / abs(want)
+
+
+def fmt_digits(d):
+    return "exact" if d >= EXACT else ("%.1f" % d)
+
+
+summary = []      # (problem, quantity, min digits)
+
+
+def fetch(table):
+    q = ("SET extra_float_digits = 3;\n"
+         "SELECT (r).coef, (r).std_err, (r).t_stats, (r).p_values, (r).r2, (r).adj_r2,"
+         " (r).residual_sd, (r).f_statistic, (r).f_p_value, (r).n_rows, (r).df_residual,"
+         " (r).condition_number"
+         " FROM (SELECT mlops.ols_fit(y, x) AS r FROM %s) s;\n" % table)
+    out = psql(q).rstrip("\n")
+    f = out.split("|")
+    if len(f) != 12:
+        sys.stderr.write("unexpected output from ols_fit on %s: %r\n" % (table, out))
+        sys.exit(2)
+    return {
+        "coef": parse_array(f[0]), "std_err": parse_array(f[1]),
+        "t_stats": parse_array(f[2]), "p_values": parse_array(f[3]),
+        "r2": parse_float(f[4]), "adj_r2": parse_float(f[5]),
+        "residual_sd": parse_float(f[6]), "f_statistic": parse_float(f[7]),
+        "f_p_value": parse_float(f[8]), "n_rows": int(f[9]), "df_residual": int(f[10]),
+        "condition_number": parse_float(f[11]),
+    }
+
+
+def load(name, X, y):
+    for row in X + [y]:
+        for v in (row if isinstance(row, list) else [row]):
+            assert isinstance(v, (int, float))
+    rows = ",\n".join(
+        "(%d, %s::float8, ARRAY[%s]::float8[])" % (
+            i, repr(float(y[i])), ",".join(repr(float(v)) for v in X[i]))
+        for i in range(len(y)))
+    psql("DROP TABLE IF EXISTS %s;\nCREATE TABLE %s (i int, y float8, x float8[]);\n"
+         "INSERT INTO %s VALUES\n%s;\n" % (name, name, name, rows))
+    # the table must hold exactly the doubles we meant
+    back = psql("SET extra_float_digits = 3;\nSELECT y, x FROM %s ORDER BY i;\n" % name)
+    for i, line in enumerate(back.strip().split("\n")):
+        ys, xs = line.split("|")
+        if float(ys) != float(y[i]) or parse_array(xs) != [float(v) for v in X[i]]:
+            sys.stderr.write("row %d of %s did not round-trip exactly\n" % (i, name))
+            sys.exit(2)
+
+
+def check_problem(name, X, y, intercept=None, closed_form_p=False):
+    if intercept is None:
+        intercept = all(row[0] == 1 for row in X)
+    n, p = len(X), len(X[0])
+    load(name, X, y)
+    ex = exact_fit(X, y, intercept)
+    got = fetch(name)
+    df, d1 = ex["df"], ex["d1"]
+    print("\n== %s: n = %d, p = %d, df = %d, exact R² = %.6g" % (name, n, p, df, float(ex["r2"])))
+    # The contract does not define condition_number, so it is only reported, next to
+    # the 2-norm condition number of X (accurate to about 1e-10 here).
+    print("   condition_number %r; 2-norm cond(X) %.12g, relative difference %.1e"
+          % (got["condition_number"], ex["cond"], rel_diff(got["condition_number"], ex["cond"])))
+
+    if got["n_rows"] != n:
+        fail("%s: n_rows = %d, expected %d" % (name, got["n_rows"], n))
+    if got["df_residual"] != df:
+        fail("%s: df_residual = %d, expected %d" % (name, got["df_residual"], df))
+
+    def arr_digits(q):
+        g = got[q]
+        if g is None or len(g) != p:
+            fail("%s: %s has %s elements, expected %d" % (name, q, None if g is None else len(g), p))
+            return -EXACT
+        ds = [digits(g[j], ex[q][j]) for j in range(p)]
+        print("   %-12s digits per element: %s" % (q, " ".join(fmt_digits(d) for d in ds)))
+        return min(ds)
+
+    for q, need in (("coef", DIGITS_REQUIRED), ("std_err", DIGITS_REQUIRED),
+                    ("t_stats", DIGITS_REQUIRED_OTHER)):
+        m = arr_digits(q)
+        summary.append((name, q, m))
+        if m < need:
+            fail("%s: %s has only %s correct digits (need %d)\n      got      %s\n      expected %s"
+                 % (name, q, fmt_digits(m), need, got[q],
+                    [float(v) for v in ex[q]]))
+
+    for q in ("r2", "adj_r2", "residual_sd", "f_statistic"):
+        m = digits(got[q], ex[q])
+        summary.append((name, q, m))
+        print("   %-12s digits: %s (got %r, exact %.17g)" % (q, fmt_digits(m), got[q], float(ex[q])))
+        if m < DIGITS_REQUIRED_OTHER:
+            fail("%s: %s has only %s correct digits (need %d): got %r, exact %.17g"
+                 % (name, q, fmt_digits(m), DIGITS_REQUIRED_OTHER, got[q], float(ex[q])))
+
+    # t = coef / std_err, element by element, from the returned numbers themselves
+    if got["t_stats"] and got["coef"] and got["std_err"]:
+        for j in range(p):
+            r = rel_diff(got["t_stats"][j], got["coef"][j] / got["std_err"][j])
+            if r > 1e-14:
+                fail("%s: t_stats[%d] = %r is not coef/std_err = %r"
+                     % (name, j + 1, got["t_stats"][j], got["coef"][j] / got["std_err"][j]))
+
+    # p-values of the coefficients
+    pv = got["p_values"]
+    if pv is None or len(pv) != p:
+        fail("%s: p_values = %s" % (name, pv))
+    else:
+        worst_beta = 0.0
+        for j in range(p):
+            t = ex["t_stats"][j]
+            want = t_p_beta(t, df)
+            r = rel_diff(pv[j], want)
+            worst_beta = max(worst_beta, r)
+            if want > 1e-290 and r > P_BETA_RTOL:
+                fail("%s: p_values[%d] = %r, incomplete beta gives %r (t = %.17g, df = %d)"
+                     % (name, j + 1, pv[j], want, float(t), df))
+            if closed_form_p:
+                want = t_p_closed(t, df)
+                r = rel_diff(pv[j], want)
+                print("   p_values[%d] = %r, closed form (df = %d) %r, relative difference %.2e"
+                      % (j + 1, pv[j], df, want, r))
+                if r > P_CLOSED_FORM_RTOL:
+                    fail("%s: p_values[%d] = %r, closed form for df = %d gives %r (t = %.17g)"
+                         % (name, j + 1, pv[j], df, want, float(t)))
+        print("   p_values     worst relative difference to the incomplete beta: %.2e" % worst_beta)
+
+    # p-value of the F test
+    f = ex["f_statistic"]
+    want = f_p_beta(f, d1, df)
+    r = rel_diff(got["f_p_value"], want)
+    print("   f_p_value    %r, incomplete beta (d1 = %d, d2 = %d) %r, relative difference %.2e"
+          % (got["f_p_value"], d1, df, want, r))
+    if want > 1e-290 and r > P_BETA_RTOL:
+        fail("%s: f_p_value = %r, incomplete beta gives %r (f = %.17g, d1 = %d, d2 = %d)"
+             % (name, got["f_p_value"], want, float(f), d1, df))
+    if d1 == 2:
+        want = f_p_closed_d1_2(f, df)
+        r = rel_diff(got["f_p_value"], want)
+        print("   f_p_value    closed form (d1 = 2) %r, relative difference %.2e" % (want, r))
+        if r > P_CLOSED_FORM_RTOL:
+            fail("%s: f_p_value = %r, (d2/(d2+2f))^(d2/2) gives %r (f = %.17g, d2 = %d)"
+                 % (name, got["f_p_value"], want, float(f), df))
+
+
+# ---------------------------------------------------------------------------
+# problems
+# ---------------------------------------------------------------------------
+
+def dyadic(rng, scale, bits=10):
+    """A uniform number in [-scale, scale] rounded to a multiple of scale·2^-bits."""
+    k = rng.randint(-(1 << bits), 1 << bits)
+    return k * scale / (1 << bits)
+
+
+def polynomial_problems():
+    # degree 5 in x = 0..20, intercept; signal coefficients are dyadic
+    beta = [3.0, -2.0, 0.5, 0.25, -0.015625, 0.0009765625]
+    xs = list(range(21))
+    X = [[float(x ** k) for k in range(6)] for x in xs]
+    signal = [sum(b * x ** k for k, b in enumerate(beta)) for x in xs]
+    out = []
+    # (seed 204 was picked so that the largest noise leaves R² ≈ 0.02)
+    for label, scale, seed in (("poly5_noise_2em6", 2.0 ** -6, 20234),
+                               ("poly5_noise_1", 1.0, 20240),
+                               ("poly5_noise_64", 64.0, 20246),
+                               ("poly5_noise_2e20", 2.0 ** 20, 204)):
+        rng = random.Random(seed)
+        y = [s + dyadic(rng, scale) for s in signal]
+        out.append((label, X, y))
+    return out
+
+
+def longley_like():
+    # 16 "years"; six economic-style predictors that all follow one trend
+    rng = random.Random(1947)
+    X, y = [], []
+    for t in range(16):
+        deflator = 83.0 + 2.5 * t + rng.randint(-8, 8) / 8.0
+        gnp = 234289.0 + 20000.0 * t + rng.randint(-3000, 3000)
+        unemployed = 2356.0 + 100.0 * t + rng.randint(-800, 800)
+        armed = 1590.0 + 60.0 * t + rng.randint(-500, 500)
+        population = 107608.0 + 1700.0 * t + rng.randint(-100, 100)
+        year = 1947.0 + t
+        X.append([1.0, deflator, gnp, unemployed, armed, population, year])
+        y.append(60323.0 + 650.0 * t + rng.randint(-400, 400))
+    return X, y
+
+
+def well_conditioned():
+    rng = random.Random(7)
+    X, y = [], []
+    for i in range(50):
+        x1, x2, x3 = rng.randint(-20, 20), rng.randint(0, 40) / 4.0, rng.randint(-64, 64) / 8.0
+        X.append([1.0, float(x1), x2, x3])
+        y.append(2.0 + 0.5 * x1 - 1.25 * x2 + 3.0 * x3 + dyadic(rng, 4.0))
+    return X, y
+
+
+def tiny(n, seed):
+    rng = random.Random(seed)
+    X, y = [], []
+    for i in range(n):
+        x1, x2 = float(i), float(rng.randint(-4, 4))
+        X.append([1.0, x1, x2])
+        y.append(1.0 + 2.0 * x1 - 0.5 * x2 + dyadic(rng, 2.0, bits=4))
+    return X, y
+
+
+def main():
+    for v in ("PGHOST", "PGPORT", "PGUSER"):
+        if v not in os.environ:
+            sys.stderr.write("%s is not set: run under a cluster (test/cluster.sh)\n" % v)
+            return 2
+    run(["dropdb", "--if-exists", DB])
+    run(["createdb", DB])
+    psql("CREATE EXTENSION mlops;\n")
+
+    for label, X, y in polynomial_problems():
+        check_problem(label, X, y)
+    X, y = longley_like()
+    check_problem("longley_like", X, y)
+    X, y = well_conditioned()
+    check_problem("well_conditioned", X, y)
+    # the same without the intercept column: R² must be uncentred
+    check_problem("no_intercept", [row[1:] for row in X], y, intercept=False)
+    # tiny problems: residual df 1 and 2 (closed-form t and F p-values), then 7
+    X, y = tiny(4, 41)
+    check_problem("tiny_df1", X, y, closed_form_p=True)
+    X, y = tiny(5, 52)
+    check_problem("tiny_df2", X, y, closed_form_p=True)
+    X, y = tiny(10, 107)
+    check_problem("tiny_df7", X, y)
+    # intercept and one slope: df 1 and 2, F with d1 = 1
+    X, y = tiny(3, 31)
+    check_problem("line_df1", [r[:2] for r in X], y, closed_form_p=True)
+    X, y = tiny(4, 42)
+    check_problem("line_df2", [r[:2] for r in X], y, closed_form_p=True)
+
+    print("\nminimum correct significant digits (-log10 |relative error|):")
+    quantities = ["coef", "std_err", "t_stats", "r2", "adj_r2", "residual_sd", "f_statistic"]
+    problems = []
+    for n, _, _ in summary:
+        if n not in problems:
+            problems.append(n)
+    print("   %-18s" % "problem" + "".join("%12s" % q for q in quantities))
+    table = {(n, q): d for n, q, d in summary}
+    for n in problems:
+        print("   %-18s" % n + "".join("%12s" % fmt_digits(table[(n, q)]) for q in quantities))
+
+    if failures:
+        print("\n010_accuracy: %d failure(s); database %s kept for inspection" % (len(failures), DB))
+        return 1
+    run(["dropdb", "--if-exists", DB])
+    print("\n010_accuracy: ok")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
