@@ -10,7 +10,8 @@ OBJS = \
 	src/olsresult.o \
 	src/distributions.o \
 	src/predict.o \
-	src/holdout.o
+	src/holdout.o \
+	src/metrics.o
 
 DATA = $(wildcard src/sql/mlops--*.sql)
 

@@ -120,6 +120,31 @@ CREATE FUNCTION mlops.holdout_hash(VARIADIC "any") RETURNS float8
 COMMENT ON FUNCTION mlops.holdout_hash(VARIADIC "any") IS
 	'a number in [0, 1) computed from the bits of its float8 arguments; train puts a row in the test split when it is below test_fraction';
 
+CREATE FUNCTION mlops.error_stats_accum(float8[], float8[], VARIADIC "any") RETURNS float8[]
+	AS 'MODULE_PATHNAME', 'mlops_error_stats_accum'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION mlops.error_stats_accum(float8[], float8[], VARIADIC "any") IS
+	'transition function of mlops.error_stats';
+CREATE FUNCTION mlops.error_stats_combine(float8[], float8[]) RETURNS float8[]
+	AS 'MODULE_PATHNAME', 'mlops_error_stats_combine'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION mlops.error_stats_combine(float8[], float8[]) IS
+	'combine function of mlops.error_stats';
+CREATE FUNCTION mlops.error_stats_final(float8[]) RETURNS float8[]
+	AS 'MODULE_PATHNAME', 'mlops_error_stats_final'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION mlops.error_stats_final(float8[]) IS
+	'final function of mlops.error_stats: {n, rmse, mae, r2}';
+CREATE AGGREGATE mlops.error_stats(coef float8[], VARIADIC "any") (
+	SFUNC = mlops.error_stats_accum,
+	STYPE = float8[],
+	COMBINEFUNC = mlops.error_stats_combine,
+	FINALFUNC = mlops.error_stats_final,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE mlops.error_stats(float8[], VARIADIC "any") IS
+	'{n, rmse, mae, r2} of the prediction sum(coef[j] * x[j]) of y, for float8 arguments y, x1, ..., xp; rows with a NULL are ignored; r2 is 1 - SSE / sum of squares about the mean of y';
+
 /* ------------------------------------------------------------------------
  * Registry
  * ------------------------------------------------------------------------ */
@@ -455,20 +480,6 @@ $$;
 COMMENT ON FUNCTION mlops._is_numeric_column(regclass, text) IS
 	'internal: whether a column exists and has a numeric type that converts to float8';
 
-/* SQL arithmetic for the prediction of a linear model, coefficients as exact float8 literals. */
-CREATE FUNCTION mlops._prediction_sql(p_coef float8[], p_features text[], p_intercept boolean) RETURNS text
-LANGUAGE sql IMMUTABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
-	SELECT concat_ws(' + ',
-		CASE WHEN p_intercept THEN format('%L::float8', p_coef[1]) END,
-		(SELECT string_agg(format('%L::float8 * %I::float8',
-								  p_coef[o + CASE WHEN p_intercept THEN 1 ELSE 0 END], f), ' + ' ORDER BY o)
-		 FROM unnest(p_features) WITH ORDINALITY AS u(f, o)));
-$$;
-COMMENT ON FUNCTION mlops._prediction_sql(float8[], text[], boolean) IS
-	'internal: SQL expression computing a linear prediction from the feature columns';
-
 CREATE FUNCTION mlops._train(text, regclass, text, text[], text, jsonb, float8, text)
 RETURNS TABLE (model_id bigint, project text, version integer, algorithm text,
 			   deployed boolean, metrics jsonb, statistics jsonb, deploy_reason text)
@@ -491,13 +502,12 @@ DECLARE
 	v_f text;
 	v_ycol text;
 	v_xcols text;
-	v_notnull text;
 	v_split text;
 	v_sql text;
 	v_state mlops.fitstate;
 	v_res mlops.ols_result;
 	v_names text[];
-	v_metrics jsonb := '{}';
+	v_metrics jsonb;
 	v_proj mlops.projects;
 	v_version integer;
 	v_model_id bigint;
@@ -611,12 +621,9 @@ BEGIN
 
 	/* ---- the scan: one aggregate over the training split, parallel where the planner likes ---- */
 	v_ycol := format('%I::float8', v_target);
-	SELECT string_agg(format(', %I::float8', f), '' ORDER BY o),
-		   string_agg(format(' AND %I IS NOT NULL', f), '' ORDER BY o)
-	INTO v_xcols, v_notnull
+	SELECT coalesce(string_agg(format(', %I::float8', f), '' ORDER BY o), '')
+	INTO v_xcols
 	FROM unnest(v_features) WITH ORDINALITY AS u(f, o);
-	v_xcols := coalesce(v_xcols, '');
-	v_notnull := format('%I IS NOT NULL', v_target) || coalesce(v_notnull, '');
 	IF v_fraction > 0 THEN
 		/* the split hashes the target and every numeric column, whatever the features */
 		v_split := format('mlops.holdout_hash(%s%s) < %L::float8', v_ycol,
@@ -649,17 +656,11 @@ BEGIN
 
 	/* ---- metrics on each split (a second scan: MAE needs the coefficients) ---- */
 	v_sql := format(
-		'SELECT is_test, count(*) AS n, sqrt(avg(e * e)) AS rmse, avg(abs(e)) AS mae, '
-		'1 - sum(e * e) / nullif(var_pop(y) * count(*), 0) AS r2 '
-		'FROM (SELECT %s AS y, %s - (%s) AS e, %s AS is_test FROM %s WHERE %s) s '
-		'GROUP BY 1',
-		v_ycol, v_ycol, mlops._prediction_sql(v_res.coef, v_features, v_intercept),
-		v_split, v_rel, v_notnull);
-	FOR r IN EXECUTE v_sql LOOP
-		v_metrics := v_metrics || jsonb_build_object(
-			CASE WHEN r.is_test THEN 'test' ELSE 'train' END,
-			jsonb_build_object('n', r.n, 'rmse', r.rmse, 'mae', r.mae, 'r2', r.r2));
-	END LOOP;
+		'SELECT jsonb_object_agg(CASE WHEN is_test THEN ''test'' ELSE ''train'' END, '
+		'  jsonb_build_object(''n'', s[1], ''rmse'', s[2], ''mae'', s[3], ''r2'', s[4])) '
+		'FROM (SELECT %s AS is_test, mlops.error_stats($1, %s%s%s) AS s FROM %s GROUP BY 1) g',
+		v_split, v_ycol, CASE WHEN v_intercept THEN ', 1::float8' ELSE '' END, v_xcols, v_rel);
+	EXECUTE v_sql INTO v_metrics USING v_res.coef;
 
 	/* ---- registry: the version is taken under the project lock, after the scan ---- */
 	INSERT INTO mlops.projects AS p (name) VALUES (v_project) ON CONFLICT (name) DO NOTHING;

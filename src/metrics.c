@@ -1,0 +1,181 @@
+/*
+ * metrics.c
+ *		Prediction-error statistics of a linear model over a relation in one
+ *		parallel-safe aggregate: n, RMSE, MAE and R² (about the mean of y).
+ *
+ *		The state is a float8[5]: n, sum of squared errors, sum of absolute
+ *		errors, mean of y, and the sum of squared deviations of y from its mean
+ *		(Welford; two states combine with Chan's formula).
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+
+#include "mlops.h"
+
+PG_FUNCTION_INFO_V1(mlops_error_stats_accum);
+PG_FUNCTION_INFO_V1(mlops_error_stats_combine);
+PG_FUNCTION_INFO_V1(mlops_error_stats_final);
+
+#define ES_N		0
+#define ES_SSE		1
+#define ES_SAE		2
+#define ES_MEAN		3
+#define ES_M2		4
+#define ES_LEN		5
+
+static ArrayType *
+NewStatsArray(MemoryContext cxt)
+{
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	Datum		zeros[ES_LEN];
+	ArrayType  *a;
+
+	for (int i = 0; i < ES_LEN; i++)
+		zeros[i] = Float8GetDatum(0.0);
+	a = construct_array(zeros, ES_LEN, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+	MemoryContextSwitchTo(old);
+	return a;
+}
+
+static double *
+StatsOf(ArrayType *a)
+{
+	if (ARR_NDIM(a) != 1 || ARR_DIMS(a)[0] != ES_LEN || ARR_HASNULL(a) ||
+		ARR_ELEMTYPE(a) != FLOAT8OID)
+		elog(ERROR, "invalid error statistics state");
+	return (double *) ARR_DATA_PTR(a);
+}
+
+/*
+ * error_stats transition: (state, coef float8[], VARIADIC "any") with float8
+ * arguments y, x1, ..., xp; the prediction is sum coef[j] * x[j].  Rows with
+ * a NULL are ignored.
+ */
+Datum
+mlops_error_stats_accum(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	ArrayType  *state;
+	ArrayType  *coefs;
+	double	   *st;
+	const double *coef;
+	int			p = PG_NARGS() - 3;
+	double		y;
+	double		pred = 0.0;
+	double		e;
+	double		delta;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("mlops.error_stats_accum called in non-aggregate context")));
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("coefficients must not be NULL")));
+	coefs = PG_GETARG_ARRAYTYPE_P(1);
+	if (fcinfo->flinfo->fn_extra == NULL)
+	{
+		for (int i = 2; i < PG_NARGS(); i++)
+			if (get_fn_expr_argtype(fcinfo->flinfo, i) != FLOAT8OID)
+				ereport(ERROR,
+						(errcode(ERRCODE_DATATYPE_MISMATCH),
+						 errmsg("argument %d of mlops.error_stats has type %s, not double precision",
+								i, format_type_be(get_fn_expr_argtype(fcinfo->flinfo, i)))));
+		fcinfo->flinfo->fn_extra = fcinfo->flinfo;	/* checked */
+	}
+	if (ARR_ELEMTYPE(coefs) != FLOAT8OID || ARR_NDIM(coefs) != 1 || ARR_HASNULL(coefs) ||
+		ARR_DIMS(coefs)[0] != p)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("expected %d coefficients without NULLs", p)));
+	coef = (const double *) ARR_DATA_PTR(coefs);
+
+	state = PG_ARGISNULL(0) ? NewStatsArray(aggcxt) : PG_GETARG_ARRAYTYPE_P(0);
+	for (int i = 2; i < PG_NARGS(); i++)
+		if (PG_ARGISNULL(i))
+			PG_RETURN_POINTER(state);
+	st = StatsOf(state);
+
+	y = PG_GETARG_FLOAT8(2);
+	for (int j = 0; j < p; j++)
+		pred += coef[j] * PG_GETARG_FLOAT8(j + 3);
+	e = y - pred;
+	st[ES_N] += 1.0;
+	st[ES_SSE] += e * e;
+	st[ES_SAE] += fabs(e);
+	delta = y - st[ES_MEAN];
+	st[ES_MEAN] += delta / st[ES_N];
+	st[ES_M2] += delta * (y - st[ES_MEAN]);
+	PG_RETURN_POINTER(state);
+}
+
+Datum
+mlops_error_stats_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	ArrayType  *a;
+	double	   *s1;
+	const double *s2;
+	double		n;
+	double		delta;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("mlops.error_stats_combine called in non-aggregate context")));
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	s2 = StatsOf(PG_GETARG_ARRAYTYPE_P(1));
+	a = PG_ARGISNULL(0) ? NewStatsArray(aggcxt) : PG_GETARG_ARRAYTYPE_P(0);
+	s1 = StatsOf(a);
+	if (s2[ES_N] == 0)
+		PG_RETURN_POINTER(a);
+	n = s1[ES_N] + s2[ES_N];
+	delta = s2[ES_MEAN] - s1[ES_MEAN];
+	s1[ES_M2] += s2[ES_M2] + delta * delta * s1[ES_N] * s2[ES_N] / n;
+	s1[ES_MEAN] += delta * s2[ES_N] / n;
+	s1[ES_SSE] += s2[ES_SSE];
+	s1[ES_SAE] += s2[ES_SAE];
+	s1[ES_N] = n;
+	PG_RETURN_POINTER(a);
+}
+
+/* {n, rmse, mae, r2}; r2 is NULL when y is constant. */
+Datum
+mlops_error_stats_final(PG_FUNCTION_ARGS)
+{
+	const double *st;
+	Datum		out[4];
+	bool		nulls[4] = {false, false, false, false};
+	int			dims[1] = {4};
+	int			lbs[1] = {1};
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	st = StatsOf(PG_GETARG_ARRAYTYPE_P(0));
+	if (st[ES_N] == 0)
+		PG_RETURN_NULL();
+	out[0] = Float8GetDatum(st[ES_N]);
+	out[1] = Float8GetDatum(sqrt(st[ES_SSE] / st[ES_N]));
+	out[2] = Float8GetDatum(st[ES_SAE] / st[ES_N]);
+	if (st[ES_M2] > 0)
+		out[3] = Float8GetDatum(1.0 - st[ES_SSE] / st[ES_M2]);
+	else
+	{
+		out[3] = Float8GetDatum(0.0);
+		nulls[3] = true;
+	}
+	PG_RETURN_ARRAYTYPE_P(construct_md_array(out, nulls, 1, dims, lbs, FLOAT8OID,
+											 sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
