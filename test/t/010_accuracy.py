@@ -2,16 +2,15 @@
 """Accuracy of mlops.ols_fit against exact rational arithmetic.
 
 Every input is an exact double (an integer or a dyadic rational) and reaches
-SQL through repr(), which round-trips exactly.  Problems: a degree-5 polynomial on x = 0..20 at four noise levels (the largest
-leaves R² ≈ 0.02) and on x = 60..80 (cond(X) = 7e14) at two; a Longley-like set
-(16 rows, six collinear trend-following predictors, cond(X) = 4e10); a
-well-conditioned set with and without intercept; tiny sets with 1, 2 and 7
-residual degrees of freedom.
+SQL through repr(), which round-trips exactly.  Problems: a degree-5 polynomial
+on x = 0..20 at four noise levels (the largest leaves R² ≈ 0.02) and on
+x = 60..80 (cond(X) = 7e14) at two; a Longley-like set (16 rows, six collinear
+trend-following predictors, cond(X) = 4e10); a well-conditioned set with and
+without intercept; tiny sets with 1, 2 and 7 residual degrees of freedom.
 
-The exact least-squares
-solution is computed with fractions.Fraction from the normal equations
-X'X b = X'y: exact arithmetic does not care about their condition number.
-Square roots and logarithms are taken with decimal.Decimal at 50 digits.
+The exact least-squares solution is computed with fractions.Fraction from the
+normal equations X'X b = X'y: exact arithmetic does not care about their
+condition number.  Square roots and logarithms are taken with decimal.Decimal at 50 digits.
 
 For every problem and every quantity the script prints the number of correct
 significant digits, -log10(|relative error|) (worst element of an array), and
