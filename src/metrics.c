@@ -27,7 +27,8 @@ PG_FUNCTION_INFO_V1(mlops_error_stats_final);
 #define ES_SAE		2
 #define ES_MEAN		3
 #define ES_M2		4
-#define ES_LEN		5
+#define ES_SKIPPED	5
+#define ES_LEN		6
 
 static ArrayType *
 NewStatsArray(MemoryContext cxt)
@@ -55,7 +56,7 @@ StatsOf(ArrayType *a)
 /*
  * error_stats transition: (state, coef float8[], VARIADIC "any") with float8
  * arguments y, x1, ..., xp; the prediction is sum coef[j] * x[j].  Rows with
- * a NULL are ignored.
+ * a NULL are skipped and counted.
  */
 Datum
 mlops_error_stats_accum(PG_FUNCTION_ARGS)
@@ -98,10 +99,13 @@ mlops_error_stats_accum(PG_FUNCTION_ARGS)
 	coef = (const double *) ARR_DATA_PTR(coefs);
 
 	state = PG_ARGISNULL(0) ? NewStatsArray(aggcxt) : PG_GETARG_ARRAYTYPE_P(0);
+	st = StatsOf(state);
 	for (int i = 2; i < PG_NARGS(); i++)
 		if (PG_ARGISNULL(i))
+		{
+			st[ES_SKIPPED] += 1.0;
 			PG_RETURN_POINTER(state);
-	st = StatsOf(state);
+		}
 
 	y = PG_GETARG_FLOAT8(2);
 	for (int j = 0; j < p; j++)
@@ -139,6 +143,7 @@ mlops_error_stats_combine(PG_FUNCTION_ARGS)
 	s2 = StatsOf(PG_GETARG_ARRAYTYPE_P(1));
 	a = PG_ARGISNULL(0) ? NewStatsArray(aggcxt) : PG_GETARG_ARRAYTYPE_P(0);
 	s1 = StatsOf(a);
+	s1[ES_SKIPPED] += s2[ES_SKIPPED];
 	if (s2[ES_N] == 0)
 		PG_RETURN_POINTER(a);
 	n = s1[ES_N] + s2[ES_N];
@@ -151,25 +156,32 @@ mlops_error_stats_combine(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(a);
 }
 
-/* {n, rmse, mae, r2}; r2 is NULL when y is constant. */
+/* {n, rmse, mae, r2, skipped}; r2 is NULL when y is constant, all but skipped when n = 0. */
 Datum
 mlops_error_stats_final(PG_FUNCTION_ARGS)
 {
 	const double *st;
-	Datum		out[4];
-	bool		nulls[4] = {false, false, false, false};
-	int			dims[1] = {4};
+	Datum		out[5];
+	bool		nulls[5] = {false, false, false, false, false};
+	int			dims[1] = {5};
 	int			lbs[1] = {1};
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	st = StatsOf(PG_GETARG_ARRAYTYPE_P(0));
-	if (st[ES_N] == 0)
-		PG_RETURN_NULL();
 	out[0] = Float8GetDatum(st[ES_N]);
-	out[1] = Float8GetDatum(sqrt(st[ES_SSE] / st[ES_N]));
-	out[2] = Float8GetDatum(st[ES_SAE] / st[ES_N]);
-	if (st[ES_M2] > 0)
+	out[4] = Float8GetDatum(st[ES_SKIPPED]);
+	if (st[ES_N] > 0)
+	{
+		out[1] = Float8GetDatum(sqrt(st[ES_SSE] / st[ES_N]));
+		out[2] = Float8GetDatum(st[ES_SAE] / st[ES_N]);
+	}
+	else
+	{
+		out[1] = out[2] = Float8GetDatum(0.0);
+		nulls[1] = nulls[2] = true;
+	}
+	if (st[ES_N] > 0 && st[ES_M2] > 0)
 		out[3] = Float8GetDatum(1.0 - st[ES_SSE] / st[ES_M2]);
 	else
 	{

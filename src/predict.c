@@ -19,6 +19,7 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
+#include "lib/stringinfo.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
@@ -390,8 +391,8 @@ CheckFeature(const CachedModel *model, int j, double v)
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("feature \"%s\" is %s", model->features[j],
 						isnan(v) ? "NaN" : (v > 0 ? "Infinity" : "-Infinity")),
-				 errdetail("Model %lld of project \"%s\" predicts from finite values only.",
-						   (long long) model->model_id, model->project)));
+				 errdetail("Version %d of project \"%s\" predicts from finite values only.",
+						   model->version, model->project)));
 }
 
 /* The prediction of a linear model for features given as a float8[]. */
@@ -411,11 +412,21 @@ PredictArray(const CachedModel *model, ArrayType *features)
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				 errmsg("features must be a one-dimensional array")));
 	if (n != model->nfeatures)
+	{
+		StringInfoData names;
+
+		initStringInfo(&names);
+		for (int j = 0; j < model->nfeatures; j++)
+			appendStringInfo(&names, "%s\"%s\"", j > 0 ? ", " : "", model->features[j]);
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("expected %d features, not %d", model->nfeatures, n),
-				 errdetail("Model %lld of project \"%s\" takes %s.", (long long) model->model_id,
-						   model->project, model->nfeatures == 0 ? "no features" : "features in this order: see mlops.models.features")));
+				 model->nfeatures > 0 ?
+				 errdetail("Version %d of project \"%s\" takes features %s, in this order.",
+						   model->version, model->project, names.data) :
+				 errdetail("Version %d of project \"%s\" takes no features.",
+						   model->version, model->project)));
+	}
 	if (ARR_HASNULL(features))
 	{
 		bits8	   *bitmap = ARR_NULLBITMAP(features);

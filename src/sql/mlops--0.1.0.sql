@@ -134,7 +134,7 @@ CREATE FUNCTION mlops.error_stats_final(float8[]) RETURNS float8[]
 	AS 'MODULE_PATHNAME', 'mlops_error_stats_final'
 	LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION mlops.error_stats_final(float8[]) IS
-	'final function of mlops.error_stats: {n, rmse, mae, r2}';
+	'final function of mlops.error_stats: {n, rmse, mae, r2, skipped}';
 CREATE AGGREGATE mlops.error_stats(coef float8[], VARIADIC "any") (
 	SFUNC = mlops.error_stats_accum,
 	STYPE = float8[],
@@ -143,7 +143,7 @@ CREATE AGGREGATE mlops.error_stats(coef float8[], VARIADIC "any") (
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE mlops.error_stats(float8[], VARIADIC "any") IS
-	'{n, rmse, mae, r2} of the prediction sum(coef[j] * x[j]) of y, for float8 arguments y, x1, ..., xp; rows with a NULL are ignored; r2 is 1 - SSE / sum of squares about the mean of y';
+	'{n, rmse, mae, r2, skipped} of the prediction sum(coef[j] * x[j]) of y, for float8 arguments y, x1, ..., xp; rows with a NULL are skipped and counted; r2 is 1 - SSE / sum of squares about the mean of y';
 
 /* ------------------------------------------------------------------------
  * Registry
@@ -395,7 +395,8 @@ DECLARE
 BEGIN
 	p := mlops._lock_project($1);
 	IF $2 = 'best' THEN
-		SELECT m.model_id, format('lowest score (%s) of all versions', mlops._score(m.model_id))
+		SELECT m.model_id, format('version %s has the lowest %s RMSE of all versions', m.version,
+			CASE WHEN m.test_fraction > 0 THEN 'test' ELSE 'training' END)
 		INTO mid, why
 		FROM mlops.models m
 		WHERE m.project_id = p.project_id AND mlops._score(m.model_id) IS NOT NULL
@@ -508,6 +509,7 @@ DECLARE
 	v_res mlops.ols_result;
 	v_names text[];
 	v_metrics jsonb;
+	v_skipped bigint;
 	v_proj mlops.projects;
 	v_version integer;
 	v_model_id bigint;
@@ -566,11 +568,11 @@ BEGIN
 
 	/* ---- columns, checked against the catalog ---- */
 	IF mlops._is_numeric_column(v_rel, v_target) IS NULL THEN
-		RAISE EXCEPTION 'column "%" of relation % does not exist', v_target, v_rel
+		RAISE EXCEPTION 'column "%" of relation "%" does not exist', v_target, v_rel
 			USING ERRCODE = 'undefined_column';
 	END IF;
 	IF NOT mlops._is_numeric_column(v_rel, v_target) THEN
-		RAISE EXCEPTION 'target column "%" of relation % is not numeric', v_target, v_rel
+		RAISE EXCEPTION 'target column "%" of relation "%" is not numeric', v_target, v_rel
 			USING ERRCODE = 'datatype_mismatch',
 				  DETAIL = format('Its type is %s.',
 								  (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a
@@ -606,11 +608,11 @@ BEGIN
 	END IF;
 	FOREACH v_f IN ARRAY v_features LOOP
 		IF mlops._is_numeric_column(v_rel, v_f) IS NULL THEN
-			RAISE EXCEPTION 'column "%" of relation % does not exist', v_f, v_rel
+			RAISE EXCEPTION 'column "%" of relation "%" does not exist', v_f, v_rel
 				USING ERRCODE = 'undefined_column';
 		END IF;
 		IF NOT mlops._is_numeric_column(v_rel, v_f) THEN
-			RAISE EXCEPTION 'feature column "%" of relation % is not numeric', v_f, v_rel
+			RAISE EXCEPTION 'feature column "%" of relation "%" is not numeric', v_f, v_rel
 				USING ERRCODE = 'datatype_mismatch',
 					  DETAIL = format('Its type is %s.',
 									  (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a
@@ -643,24 +645,26 @@ BEGIN
 	EXECUTE v_sql INTO v_state;
 
 	IF v_state IS NULL THEN
-		RAISE EXCEPTION 'relation % has no rows to train on', v_rel
+		RAISE EXCEPTION 'relation "%" has no rows to train on', v_rel
 			USING ERRCODE = 'data_exception',
 				  HINT = CASE WHEN v_fraction > 0 THEN 'Add rows, or lower test_fraction.' ELSE 'Add rows.' END;
 	END IF;
 	v_res := mlops.ols_result(v_state, v_names);
-	IF v_nulls = 'error' AND v_res.n_skipped > 0 THEN
-		RAISE EXCEPTION 'relation % has % rows with NULL in the target or a feature', v_rel, v_res.n_skipped
-			USING ERRCODE = 'null_value_not_allowed',
-				  HINT = 'Use params => ''{"nulls": "skip"}'' to skip such rows.';
-	END IF;
 
 	/* ---- metrics on each split (a second scan: MAE needs the coefficients) ---- */
 	v_sql := format(
 		'SELECT jsonb_object_agg(CASE WHEN is_test THEN ''test'' ELSE ''train'' END, '
 		'  jsonb_build_object(''n'', s[1], ''rmse'', s[2], ''mae'', s[3], ''r2'', s[4])) '
+		'  FILTER (WHERE s[1] > 0), '
+		'  sum(s[5])::bigint '
 		'FROM (SELECT %s AS is_test, mlops.error_stats($1, %s%s%s) AS s FROM %s GROUP BY 1) g',
 		v_split, v_ycol, CASE WHEN v_intercept THEN ', 1::float8' ELSE '' END, v_xcols, v_rel);
-	EXECUTE v_sql INTO v_metrics USING v_res.coef;
+	EXECUTE v_sql INTO v_metrics, v_skipped USING v_res.coef;
+	IF v_nulls = 'error' AND v_skipped > 0 THEN
+		RAISE EXCEPTION 'relation "%" has % rows with NULL in the target or a feature', v_rel, v_skipped
+			USING ERRCODE = 'null_value_not_allowed',
+				  HINT = 'Use params => ''{"nulls": "skip"}'' to skip such rows.';
+	END IF;
 
 	/* ---- registry: the version is taken under the project lock, after the scan ---- */
 	INSERT INTO mlops.projects AS p (name) VALUES (v_project) ON CONFLICT (name) DO NOTHING;

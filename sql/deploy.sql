@@ -1,0 +1,51 @@
+-- mlops.deploy: versions, best, latest, rollback; the registry view; drop_project
+CREATE EXTENSION mlops;
+
+-- Errors are shown with their SQLSTATE.
+CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+	detail text;
+BEGIN
+	EXECUTE q;
+	RETURN 'no error';
+EXCEPTION WHEN OTHERS THEN
+	GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
+	RETURN SQLSTATE || ': ' || SQLERRM || coalesce(E'\n' || nullif(detail, ''), '');
+END $$;
+-- Three versions whose test errors are ordered by design: version 2 fits exactly,
+-- version 1 leaves out c, version 3 leaves out b and c.
+CREATE TABLE t (a int, b float8, c float8, y float8);
+INSERT INTO t SELECT i % 13, (i * 7) % 11, (i * 5) % 9, 3 + 2 * (i % 13) - (i * 7) % 11 + ((i * 5) % 9) / 2.0
+FROM generate_series(1, 500) i;
+SELECT version, deployed, deploy_reason FROM mlops.train('d', 't', 'y', ARRAY['a', 'b']);
+SELECT version, deployed FROM mlops.train('d', 't', 'y', ARRAY['a', 'b', 'c'], deploy => 'never');
+SELECT version, deployed FROM mlops.train('d', 't', 'y', ARRAY['a'], deploy => 'never');
+SELECT project, version, algorithm, strategy, reason FROM mlops.deployed_models;
+
+SELECT project, version, strategy, reason FROM mlops.deploy('d', 'best');
+SELECT project, version, strategy, reason FROM mlops.deploy('d', 'latest');
+SELECT project, version, strategy, reason FROM mlops.deploy('d', 1);
+-- Rollback walks back through the history: 1 -> 3 -> 2 -> 1.
+SELECT project, version, strategy, reason FROM mlops.deploy('d', 'rollback');
+SELECT project, version, strategy, reason FROM mlops.deploy('d', 'rollback');
+SELECT project, version, strategy, reason FROM mlops.deploy('d', 'rollback');
+SELECT pg_temp.err($$SELECT * FROM mlops.deploy('d', 'rollback')$$);
+SELECT m.version, d.strategy, d.deployed_by = current_user AS by_me
+FROM mlops.deployments d JOIN mlops.models m USING (model_id) ORDER BY d.deployment_id;
+
+-- Errors
+SELECT pg_temp.err($$SELECT * FROM mlops.deploy('d', 7)$$);
+SELECT pg_temp.err($$SELECT * FROM mlops.deploy('d', 'newest')$$);
+SELECT pg_temp.err($$SELECT * FROM mlops.deploy('nope', 1)$$);
+SELECT pg_temp.err($$SELECT * FROM mlops.deploy('nope', 'best')$$);
+
+-- drop_project removes the project with its models, metrics and deployments.
+SELECT mlops.drop_project('d');
+SELECT (SELECT count(*) FROM mlops.projects) AS projects, (SELECT count(*) FROM mlops.models) AS models,
+	   (SELECT count(*) FROM mlops.metrics) AS metrics, (SELECT count(*) FROM mlops.deployments) AS deployments;
+SELECT pg_temp.err($$SELECT mlops.drop_project('d')$$);
+SELECT pg_temp.err($$SELECT mlops.predict('d', ARRAY[1, 2])$$);
+
+-- The registry tables are kept by pg_dump.
+SELECT c.relname FROM pg_extension e, unnest(e.extconfig) AS x(oid) JOIN pg_class c ON c.oid = x.oid
+WHERE e.extname = 'mlops' ORDER BY 1;

@@ -1,0 +1,128 @@
+-- mlops.ols_fit: one-scan least squares, checked against values derived by hand
+CREATE EXTENSION mlops;
+
+-- Errors are shown with their SQLSTATE.
+CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+	detail text;
+BEGIN
+	EXECUTE q;
+	RETURN 'no error';
+EXCEPTION WHEN OTHERS THEN
+	GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
+	RETURN SQLSTATE || ': ' || SQLERRM || coalesce(E'\n' || nullif(detail, ''), '');
+END $$;
+
+-- x = 1..5, y = 2 4 5 4 5: slope 6/10 = 0.6, intercept 4 - 3 * 0.6 = 2.2,
+-- RSS 2.4, TSS 6, s^2 = 2.4 / 3 = 0.8, se(slope) = sqrt(0.8 / 10),
+-- se(intercept) = sqrt(0.8 * (1/5 + 9/10)), F = 3.6 / 0.8 = 4.5.
+CREATE TABLE simple (x float8, y float8);
+INSERT INTO simple VALUES (1, 2), (2, 4), (3, 5), (4, 4), (5, 5);
+
+SELECT round(f.coef[1]::numeric, 12) AS b0, round(f.coef[2]::numeric, 12) AS b1,
+	   abs(f.std_err[1] - sqrt(0.8 * 1.1)) < 1e-14 AS se0_ok,
+	   abs(f.std_err[2] - sqrt(0.08)) < 1e-14 AS se1_ok,
+	   round(f.r2::numeric, 12) AS r2,
+	   round(f.adj_r2::numeric, 12) AS adj_r2,	-- 1 - 0.4 * 4/3
+	   abs(f.residual_sd - sqrt(0.8)) < 1e-14 AS sd_ok,
+	   round(f.f_statistic::numeric, 10) AS f,
+	   round(f.rss::numeric, 12) AS rss,
+	   f.n_rows, f.n_skipped, f.df_residual
+FROM (SELECT (mlops.ols_fit(y, ARRAY[1, x])).* FROM simple) f;
+
+-- t statistics are coef / se; with 3 residual degrees of freedom the
+-- two-sided p-value is 1 - (2/pi) (atan(u) + u / (1 + u^2)), u = |t| / sqrt(3).
+-- With one numerator degree of freedom the F test equals the t test of the slope.
+SELECT abs(f.t_stats[2] - sqrt(4.5)) < 1e-12 AS t_ok,
+	   abs(f.p_values[i] - (1 - 2 / pi() * (atan(u) + u / (1 + u * u)))) < 1e-14 AS p_ok,
+	   abs(f.f_p_value - f.p_values[2]) < 1e-14 AS f_p_ok
+FROM (SELECT (mlops.ols_fit(y, ARRAY[1, x])).* FROM simple) f,
+	 LATERAL (SELECT i, abs(f.t_stats[i]) / sqrt(3) AS u FROM generate_series(1, 2) i) t;
+
+-- Condition number of X = [1 x]: X'X = [[5, 15], [15, 55]] has eigenvalues 30 +- sqrt(850).
+SELECT abs(condition_number - sqrt((30 + sqrt(850)) / (30 - sqrt(850)))) < 1e-12 AS cond_ok
+FROM (SELECT (mlops.ols_fit(y, ARRAY[1, x])).* FROM simple) f;
+
+-- Without an intercept R^2 is uncentred: b = sum(xy) / sum(x^2) = 66/55,
+-- RSS = 86 - 1.2 * 66 = 6.8, R^2 = 79.2 / 86, F = 79.2 / (6.8 / 4).
+SELECT round(f.coef[1]::numeric, 12) AS b,
+	   round(f.r2::numeric, 12) AS r2,
+	   abs(f.r2 - 79.2 / 86) < 1e-14 AS r2_ok,
+	   abs(f.f_statistic - 79.2 / 1.7) < 1e-10 AS f_ok,
+	   abs(f.std_err[1] - sqrt(1.7 / 55)) < 1e-14 AS se_ok
+FROM (SELECT (mlops.ols_fit(y, ARRAY[x])).* FROM simple) f;
+
+-- One residual degree of freedom: x = 0 1 2, y = 0 2 1 gives slope 1/2 with
+-- t = 1/sqrt(3), whose two-sided p-value under t(1) is 1 - (2/pi) atan(t) = 2/3.
+SELECT round(f.coef[2]::numeric, 12) AS slope,
+	   abs(f.t_stats[2] - 1 / sqrt(3)) < 1e-14 AS t_ok,
+	   abs(f.p_values[2] - 2.0 / 3) < 1e-14 AS p_ok
+FROM (SELECT (mlops.ols_fit(y, ARRAY[1, x])).* FROM (VALUES (0, 0), (1, 2), (2, 1)) v(x, y)) f;
+
+-- Two numerator degrees of freedom: P(F > f) = (d2 / (d2 + 2 f))^(d2 / 2).
+CREATE TABLE two (x1 float8, x2 float8, y float8);
+INSERT INTO two SELECT i, (i * 7) % 5, ((i * 13) % 11) + 0.5 * i FROM generate_series(1, 12) i;
+SELECT abs(f.f_p_value - (9 / (9 + 2 * f.f_statistic)) ^ 4.5) < 1e-14 AS f_p_ok, f.df_residual
+FROM (SELECT (mlops.ols_fit(y, ARRAY[1, x1, x2])).* FROM two) f;
+
+-- A perfect fit recovers y = 3 + 2 x1 - x2 with zero residual.
+SELECT round(f.coef[1]::numeric, 10) AS b0, round(f.coef[2]::numeric, 10) AS b1,
+	   round(f.coef[3]::numeric, 10) AS b2, f.r2 > 1 - 1e-14 AS r2_one
+FROM (SELECT (mlops.ols_fit(3 + 2 * x1 - x2, ARRAY[1, x1, x2])).* FROM two) f;
+
+-- Rows with a NULL y, x or element are skipped and counted; the fit is that of the rest.
+SELECT f.n_rows, f.n_skipped, round(f.coef[1]::numeric, 12) AS b0, round(f.coef[2]::numeric, 12) AS b1
+FROM (SELECT (mlops.ols_fit(y, x)).* FROM (
+	SELECT y, ARRAY[1, x] AS x FROM simple
+	UNION ALL VALUES (NULL::float8, ARRAY[1, 7]::float8[]), (100, NULL), (100, ARRAY[1, NULL])
+) s) f;
+-- NULL rows first: the width of x is not known yet, the count is still kept.
+SELECT f.n_rows, f.n_skipped
+FROM (SELECT (mlops.ols_fit(y, x ORDER BY o)).* FROM (
+	VALUES (1, 100::float8, NULL::float8[]), (2, 1, ARRAY[1, 1]), (3, 2, ARRAY[1, 2]), (4, 4, ARRAY[1, 3])
+) s(o, y, x)) f;
+
+-- No rows at all: NULL.
+SELECT mlops.ols_fit(y, ARRAY[1, x]) IS NULL AS is_null FROM simple WHERE false;
+
+-- More rows than a block, and states merged across groups, give the same fit.
+CREATE TABLE many AS
+SELECT i, (i % 17)::float8 AS x1, ((i * 31) % 23)::float8 AS x2,
+	   (1 + 0.5 * (i % 17) - 0.25 * ((i * 31) % 23) + ((i * 7919) % 101) / 100.0)::float8 AS y
+FROM generate_series(1, 5000) i;
+SELECT bool_and(abs(merged - whole) <= 1e-12 * abs(whole)) AS merged_equal, count(*)
+FROM (SELECT mlops.ols_result(mlops.fit_merge(s)) AS r FROM
+		(SELECT i % 7 AS g, mlops.fit_state(y, ARRAY[1, x1, x2]) AS s FROM many GROUP BY 1) g) m,
+	 (SELECT mlops.ols_fit(y, ARRAY[1, x1, x2]) AS r FROM many) w,
+	 LATERAL unnest((m.r).coef || (m.r).std_err || (m.r).r2,
+					(w.r).coef || (w.r).std_err || (w.r).r2) AS u(merged, whole);
+
+-- fit_columns (no array per row) is the same fit as fit_state.
+SELECT (mlops.ols_result(mlops.fit_columns(y, 1::float8, x1, x2))).coef =
+	   (mlops.ols_fit(y, ARRAY[1, x1, x2])).coef AS same
+FROM many;
+
+-- Parallel aggregation: the plan has partial aggregates.
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2;
+EXPLAIN (COSTS OFF) SELECT mlops.ols_fit(y, ARRAY[1, x1, x2]) FROM many;
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+RESET max_parallel_workers_per_gather;
+
+-- Errors
+SELECT pg_temp.err($$SELECT mlops.ols_fit(y, ARRAY[1, x]) FROM (VALUES (1, 1), ('NaN'::float8, 2)) v(y, x)$$);
+SELECT pg_temp.err($$SELECT mlops.ols_fit(y, ARRAY[1, x]) FROM (VALUES (1, 1), (2, '-Infinity'::float8)) v(y, x)$$);
+SELECT pg_temp.err($$SELECT mlops.ols_fit(y, x) FROM (VALUES (1, ARRAY[1, 2]), (2, ARRAY[1, 2, 3])) v(y, x)$$);
+SELECT pg_temp.err($$SELECT mlops.ols_fit(y, x) FROM (VALUES (1, '{}'::float8[])) v(y, x)$$);
+SELECT pg_temp.err($$SELECT mlops.ols_fit(y, x) FROM (VALUES (1, '{{1,2},{3,4}}'::float8[])) v(y, x)$$);
+SELECT pg_temp.err($$SELECT mlops.ols_fit(y, ARRAY[1, x, x * x]) FROM simple WHERE x < 3$$);
+SELECT pg_temp.err($$SELECT mlops.ols_fit(y, ARRAY[1, x1, x2, x1 + x2]) FROM two$$);
+SELECT pg_temp.err($$SELECT mlops.ols_fit(y, ARRAY[1, x1, x1, 2 * x1]) FROM two$$);
+SELECT pg_temp.err($$SELECT mlops.ols_fit(y, ARRAY[0, x1]) FROM two$$);
+SELECT pg_temp.err($$SELECT mlops.fitstate_accum(NULL, 1, ARRAY[1])$$);
+SELECT pg_temp.err($$SELECT mlops.fit_columns(y, x) FROM (VALUES (1, 2)) v(y, x)$$);
+SELECT pg_temp.err($$SELECT mlops.fit_columns(y) FROM simple$$);

@@ -1,0 +1,115 @@
+-- mlops.train: checks, hold-out, metrics, versions, deployment modes, errors
+CREATE EXTENSION mlops;
+
+-- Errors are shown with their SQLSTATE.
+CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+	detail text;
+BEGIN
+	EXECUTE q;
+	RETURN 'no error';
+EXCEPTION WHEN OTHERS THEN
+	GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
+	RETURN SQLSTATE || ': ' || SQLERRM || coalesce(E'\n' || nullif(detail, ''), '');
+END $$;
+-- y = 3 + 2a - b + c/2 exactly, with columns of several numeric types and a text column.
+CREATE TABLE sales (id int PRIMARY KEY, a int, b float8, c numeric, label text, y float8);
+INSERT INTO sales
+SELECT i, i % 13, (i * 7) % 11, (i * 5) % 9, 'row ' || i, 3 + 2 * (i % 13) - (i * 7) % 11 + ((i * 5) % 9) / 2.0
+FROM generate_series(1, 1000) i;
+
+SELECT model_id, project, version, algorithm, deployed, deploy_reason,
+	   (metrics -> 'train' ->> 'n')::int + (metrics -> 'test' ->> 'n')::int AS n_total,
+	   (metrics -> 'test' ->> 'n')::int BETWEEN 150 AND 250 AS test_share_ok
+FROM mlops.train('exact', 'sales', 'y', ARRAY['a', 'b', 'c']);
+
+-- The coefficients are recovered; metrics are those of a perfect fit.
+SELECT version, algorithm, features, intercept, test_fraction, n_rows + (
+		SELECT value FROM mlops.metrics mt WHERE mt.model_id = m.model_id AND split = 'test' AND metric = 'n') AS n_total,
+	   ARRAY(SELECT round(c::numeric, 9) FROM unnest(coefficients) c) AS coef,
+	   (statistics ->> 'r2')::float8 > 1 - 1e-12 AS r2_one
+FROM mlops.models m;
+SELECT split, metric, round(value::numeric, 9) AS value
+FROM mlops.metrics WHERE metric <> 'n' ORDER BY split, metric;
+
+-- The same data gives the same split: a second training has the same test rows.
+SELECT (SELECT value FROM mlops.metrics WHERE model_id = 1 AND split = 'test' AND metric = 'n') =
+	   (t.metrics -> 'test' ->> 'n')::float8 AS same_split,
+	   t.version, t.deployed, t.deploy_reason
+FROM mlops.train('exact', 'sales', 'y', ARRAY['a', 'b', 'c'], deploy => 'never') t;
+
+-- A worse model (feature a only) is not deployed by if_better.
+SELECT version, deployed, deploy_reason LIKE 'test rmse % does not beat % of deployed version 1' AS reason_ok
+FROM mlops.train('exact', 'sales', 'y', ARRAY['a']);
+-- deploy => always deploys it anyway.
+SELECT version, deployed, deploy_reason FROM mlops.train('exact', 'sales', 'y', ARRAY['a'], deploy => 'always');
+-- if_better deploys a better model again.
+SELECT version, deployed, deploy_reason LIKE 'test rmse % beats % of deployed version 4' AS reason_ok
+FROM mlops.train('exact', 'sales', 'y', ARRAY['a', 'b', 'c']);
+SELECT m.version, d.strategy FROM mlops.deployments d JOIN mlops.models m USING (model_id)
+ORDER BY d.deployment_id;
+
+-- features => NULL takes every numeric column except the target; no hold-out; no intercept.
+SELECT version, metrics ? 'test' AS has_test FROM mlops.train('all', 'sales', 'y', test_fraction => 0);
+SELECT m.features, m.intercept FROM mlops.models m JOIN mlops.projects p USING (project_id) WHERE p.name = 'all';
+CREATE VIEW sales_noint AS SELECT a, b, c, y - 3 AS y FROM sales;
+SELECT version FROM mlops.train('noint', 'sales_noint', 'y', ARRAY['a', 'b', 'c'],
+								params => '{"intercept": false}', test_fraction => 0);
+SELECT ARRAY(SELECT round(c::numeric, 9) FROM unnest(m.coefficients) c) AS coef, m.intercept, m.params
+FROM mlops.models m JOIN mlops.projects p USING (project_id) WHERE p.name = 'noint';
+
+-- NULLs: skipped and counted by default (10 rows with b NULL, 4 with y NULL),
+-- an error with nulls = error.
+CREATE TABLE holes AS SELECT * FROM sales;
+UPDATE holes SET b = NULL WHERE id % 100 = 0;
+UPDATE holes SET y = NULL WHERE id % 250 = 1;
+SELECT (statistics ->> 'n_skipped')::int AS skipped, (statistics ->> 'n_rows')::int AS n_rows,
+	   (metrics -> 'train' ->> 'n')::int AS n_metrics
+FROM mlops.train('holes', 'holes', 'y', ARRAY['a', 'b', 'c'], test_fraction => 0);
+SELECT m.n_rows, m.n_skipped FROM mlops.models m JOIN mlops.projects p USING (project_id) WHERE p.name = 'holes';
+SELECT pg_temp.err($$SELECT * FROM mlops.train('holes', 'holes', 'y', ARRAY['a', 'b', 'c'], params => '{"nulls": "error"}')$$);
+
+-- Errors leave no rows anywhere.
+CREATE TABLE before AS
+SELECT (SELECT count(*) FROM mlops.projects) AS p, (SELECT count(*) FROM mlops.models) AS m,
+	   (SELECT count(*) FROM mlops.metrics) AS mt, (SELECT count(*) FROM mlops.deployments) AS d;
+CREATE TABLE tiny (a float8, b float8, y float8);
+INSERT INTO tiny VALUES (1, 2, 3), (2, 3, 5);
+CREATE TABLE collinear AS SELECT a, b, a + b AS ab, y FROM sales;
+CREATE TABLE empty (a float8, y float8);
+SELECT pg_temp.err($$SELECT * FROM mlops.train('bad', 'no_such_table', 'y')$$);
+SELECT pg_temp.err($$SELECT * FROM mlops.train('bad', 'sales', 'no_such_column')$$);
+SELECT pg_temp.err($$SELECT * FROM mlops.train('bad', 'sales', 'y', ARRAY['a', 'nope'])$$);
+SELECT pg_temp.err($$SELECT * FROM mlops.train('bad', 'sales', 'label')$$);
+SELECT pg_temp.err($$SELECT * FROM mlops.train('bad', 'sales', 'y', ARRAY['a', 'label'])$$);
+SELECT pg_temp.err($$SELECT * FROM mlops.train('bad', 'sales', 'y', ARRAY['a', 'y'])$$);
+SELECT pg_temp.err($$SELECT * FROM mlops.train('bad', 'sales', 'y', ARRAY['a', 'a'])$$);
+SELECT pg_temp.err($$SELECT * FROM mlops.train('bad', 'tiny', 'y', test_fraction => 0)$$);
+SELECT pg_temp.err($$SELECT * FROM mlops.train('bad', 'empty', 'y')$$);
+SELECT pg_temp.err($$SELECT * FROM mlops.train('bad', 'collinear', 'y', ARRAY['a', 'b', 'ab'])$$);
+SELECT pg_temp.err($$SELECT * FROM mlops.train('bad', 'sales', 'y', algorithm => 'forest')$$);
+SELECT pg_temp.err($$SELECT * FROM mlops.train('bad', 'sales', 'y', test_fraction => 1)$$);
+SELECT pg_temp.err($$SELECT * FROM mlops.train('bad', 'sales', 'y', deploy => 'sometimes')$$);
+SELECT pg_temp.err($$SELECT * FROM mlops.train('bad', 'sales', 'y', params => '{"lambda": 1}')$$);
+SELECT pg_temp.err($$SELECT * FROM mlops.train('bad', 'sales', 'y', params => '{"intercept": "yes"}')$$);
+SELECT pg_temp.err($$SELECT * FROM mlops.train('bad', 'sales', 'y', params => '[]')$$);
+SELECT pg_temp.err($$SELECT * FROM mlops.train('', 'sales', 'y')$$);
+SELECT pg_temp.err($$SELECT * FROM mlops.train(NULL, 'sales', 'y')$$);
+SELECT b.p = (SELECT count(*) FROM mlops.projects) AS projects_same,
+	   b.m = (SELECT count(*) FROM mlops.models) AS models_same,
+	   b.mt = (SELECT count(*) FROM mlops.metrics) AS metrics_same,
+	   b.d = (SELECT count(*) FROM mlops.deployments) AS deployments_same,
+	   NOT EXISTS (SELECT 1 FROM mlops.projects WHERE name = 'bad') AS no_bad_project
+FROM before b;
+-- A failure after the registry rows were written rolls them back too.
+BEGIN;
+SELECT version FROM mlops.train('exact', 'sales', 'y', ARRAY['a', 'b', 'c'], deploy => 'never');
+ROLLBACK;
+SELECT max(version) FROM mlops.models m JOIN mlops.projects p USING (project_id) WHERE p.name = 'exact';
+
+-- Quoted and mixed-case identifiers.
+CREATE TABLE "Odd Table" ("Y value" float8, "x;1" float8, "X" int);
+INSERT INTO "Odd Table" SELECT 1 + 2 * i + 3 * (i % 4), i, i % 4 FROM generate_series(1, 50) i;
+SELECT version FROM mlops.train('odd', '"Odd Table"', 'Y value', test_fraction => 0);
+SELECT ARRAY(SELECT round(c::numeric, 9) FROM unnest(m.coefficients) c) AS coef, m.features, m.relation
+FROM mlops.models m JOIN mlops.projects p USING (project_id) WHERE p.name = 'odd';
