@@ -1,5 +1,7 @@
 -- mlops.deploy: versions, best, latest, rollback; the registry view; drop_project
 CREATE EXTENSION mlops;
+CREATE SCHEMA regress_deploy;
+SET search_path = regress_deploy;
 
 -- Errors are shown with their SQLSTATE.
 CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $$
@@ -49,3 +51,8 @@ SELECT pg_temp.err($$SELECT mlops.predict('d', ARRAY[1, 2])$$);
 -- The registry tables are kept by pg_dump.
 SELECT c.relname FROM pg_extension e, unnest(e.extconfig) AS x(oid) JOIN pg_class c ON c.oid = x.oid
 WHERE e.extname = 'mlops' ORDER BY 1;
+
+RESET search_path;
+SET client_min_messages = warning;
+DROP SCHEMA regress_deploy CASCADE;
+DROP EXTENSION mlops;

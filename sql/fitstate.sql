@@ -1,5 +1,7 @@
 -- mlops.fitstate: exact text and binary forms, and hostile input
 CREATE EXTENSION mlops;
+CREATE SCHEMA regress_fitstate;
+SET search_path = regress_fitstate;
 
 CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
@@ -75,3 +77,8 @@ INSERT INTO raw VALUES ('\x0001'), ('\x0002000100000001'),
 SELECT pg_temp.err(format($q$COPY (SELECT %L::bytea) TO '/tmp/mlops_regress_raw.bin' WITH (FORMAT binary)$q$, b)) AS wrote,
 	   pg_temp.err($q$COPY s2 FROM '/tmp/mlops_regress_raw.bin' WITH (FORMAT binary)$q$) AS copy_into_fitstate
 FROM raw;
+
+RESET search_path;
+SET client_min_messages = warning;
+DROP SCHEMA regress_fitstate CASCADE;
+DROP EXTENSION mlops;

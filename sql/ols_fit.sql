@@ -1,5 +1,7 @@
 -- mlops.ols_fit: one-scan least squares, checked against values derived by hand
 CREATE EXTENSION mlops;
+CREATE SCHEMA regress_ols_fit;
+SET search_path = regress_ols_fit;
 
 -- Errors are shown with their SQLSTATE.
 CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $$
@@ -126,3 +128,8 @@ SELECT pg_temp.err($$SELECT mlops.ols_fit(y, ARRAY[0, x1]) FROM two$$);
 SELECT pg_temp.err($$SELECT mlops.fitstate_accum(NULL, 1, ARRAY[1])$$);
 SELECT pg_temp.err($$SELECT mlops.fit_columns(y, x) FROM (VALUES (1, 2)) v(y, x)$$);
 SELECT pg_temp.err($$SELECT mlops.fit_columns(y) FROM simple$$);
+
+RESET search_path;
+SET client_min_messages = warning;
+DROP SCHEMA regress_ols_fit CASCADE;
+DROP EXTENSION mlops;

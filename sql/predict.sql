@@ -1,5 +1,7 @@
 -- mlops.predict: the deployed model, one exact version, features by column name; errors
 CREATE EXTENSION mlops;
+CREATE SCHEMA regress_predict;
+SET search_path = regress_predict;
 
 -- Errors are shown with their SQLSTATE.
 CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $$
@@ -64,3 +66,8 @@ SELECT pg_temp.err($$SELECT mlops.predict('p', r) FROM (SELECT 1 AS a, 2 AS b) r
 SELECT pg_temp.err($$SELECT mlops.predict('p', r) FROM (SELECT 1 AS a, 2 AS b, 'three'::text AS c) r$$);
 SELECT pg_temp.err($$SELECT mlops.predict('p', r) FROM (SELECT 1 AS a, NULL::int AS b, 3 AS c) r$$);
 SELECT pg_temp.err($$SELECT mlops.predict('p', r) FROM (SELECT 1 AS a, 'NaN'::float8 AS b, 3 AS c) r$$);
+
+RESET search_path;
+SET client_min_messages = warning;
+DROP SCHEMA regress_predict CASCADE;
+DROP EXTENSION mlops;

@@ -1,5 +1,7 @@
 -- mlops.train: checks, hold-out, metrics, versions, deployment modes, errors
 CREATE EXTENSION mlops;
+CREATE SCHEMA regress_train;
+SET search_path = regress_train;
 
 -- Errors are shown with their SQLSTATE.
 CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $$
@@ -101,7 +103,7 @@ SELECT b.p = (SELECT count(*) FROM mlops.projects) AS projects_same,
 	   b.d = (SELECT count(*) FROM mlops.deployments) AS deployments_same,
 	   NOT EXISTS (SELECT 1 FROM mlops.projects WHERE name = 'bad') AS no_bad_project
 FROM before b;
--- A failure after the registry rows were written rolls them back too.
+-- A training whose transaction rolls back leaves no version behind.
 BEGIN;
 SELECT version FROM mlops.train('exact', 'sales', 'y', ARRAY['a', 'b', 'c'], deploy => 'never');
 ROLLBACK;
@@ -113,3 +115,8 @@ INSERT INTO "Odd Table" SELECT 1 + 2 * i + 3 * (i % 4), i, i % 4 FROM generate_s
 SELECT version FROM mlops.train('odd', '"Odd Table"', 'Y value', test_fraction => 0);
 SELECT ARRAY(SELECT round(c::numeric, 9) FROM unnest(m.coefficients) c) AS coef, m.features, m.relation
 FROM mlops.models m JOIN mlops.projects p USING (project_id) WHERE p.name = 'odd';
+
+RESET search_path;
+SET client_min_messages = warning;
+DROP SCHEMA regress_train CASCADE;
+DROP EXTENSION mlops;

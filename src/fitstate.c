@@ -255,20 +255,42 @@ mlops_fitstate_accum_columns(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(state);
 }
 
+/* Add the rows buffered in src (same width) to dst. */
+static void
+AppendBufferedRows(FitState *dst, const FitState *src)
+{
+	int			m = FITSTATE_M(src);
+	const double *buf = FITSTATE_BUF(src);
+	double	   *row;
+
+	if (src->nbuf < 0 || src->nbuf > src->bufcap)
+		elog(ERROR, "invalid fit state");
+	if (src->nbuf == 0)
+		return;
+	row = palloc(sizeof(double) * m);
+	for (int i = 0; i < src->nbuf; i++)
+	{
+		for (int j = 0; j < m; j++)
+			row[j] = buf[i + (Size) j * src->bufcap];
+		FitStateAddRow(dst, row, row[m - 1]);
+	}
+	pfree(row);
+}
+
 /*
  * Combine: fold the second state into the first.  Used as the combine
- * function under parallel query and as the transition of fit_merge.  The
- * first state is modified in place when it belongs to the aggregate.
+ * function under parallel query and as the transition of fit_merge, where
+ * the first state belongs to the aggregate and is modified in place; called
+ * as an ordinary function it works on a copy.
  */
 Datum
 mlops_fitstate_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt = AggContextOrError(fcinfo, "mlops.fitstate_combine");
+	MemoryContext aggcxt;
+	bool		in_aggregate = AggCheckCallContext(fcinfo, &aggcxt);
 	FitState   *s1;
 	FitState   *s2;
 	int			m;
-	double	   *buf2;
-	double	   *row;
 	int64		folded2;
 
 	if (PG_ARGISNULL(1))
@@ -281,6 +303,26 @@ mlops_fitstate_combine(PG_FUNCTION_ARGS)
 	if (s2->version != FITSTATE_VERSION || s2->ncols < 0 || s2->ncols > MLOPS_MAX_COLUMNS)
 		elog(ERROR, "invalid fit state");
 	s1 = PG_ARGISNULL(0) ? NULL : DatumGetFitState(PG_GETARG_DATUM(0));
+	if (!in_aggregate)
+	{
+		/* an ordinary call: its arguments are not ours to change */
+		aggcxt = CurrentMemoryContext;
+		if (s1 != NULL)
+		{
+			FitState   *copy = FitStateCreate(s1->ncols, s1->ncols > 0 ? MLOPS_BLOCK_ROWS : 0, aggcxt);
+			Size		rsize = sizeof(double) * FITSTATE_M(s1) * FITSTATE_M(s1);
+
+			if (s1->version != FITSTATE_VERSION)
+				elog(ERROR, "invalid fit state");
+			copy->flags = s1->flags;
+			copy->nrows = s1->nrows - s1->nbuf;
+			copy->nskipped = s1->nskipped;
+			if (s1->ncols > 0)
+				memcpy(FITSTATE_R(copy), FITSTATE_R(s1), rsize);
+			AppendBufferedRows(copy, s1);
+			s1 = copy;
+		}
+	}
 	if (s2->ncols == 0)
 	{
 		/* s2 only counts skipped rows */
@@ -310,15 +352,7 @@ mlops_fitstate_combine(PG_FUNCTION_ARGS)
 		s1->flags &= ~FITSTATE_FIRST_ONES;
 
 	/* rows buffered in s2 go through s1's buffer */
-	buf2 = FITSTATE_BUF(s2);
-	row = palloc(sizeof(double) * m);
-	for (int i = 0; i < s2->nbuf; i++)
-	{
-		for (int j = 0; j < m; j++)
-			row[j] = buf2[i + (Size) j * s2->bufcap];
-		FitStateAddRow(s1, row, row[m - 1]);
-	}
-	pfree(row);
+	AppendBufferedRows(s1, s2);
 
 	/* the rows already in s2's R: one TSQR step on a copy of it */
 	folded2 = s2->nrows - s2->nbuf;
