@@ -47,7 +47,7 @@ say() {
 
 # Runs SQL from standard input, echoing each statement before its result.
 sql() {
-	psql -X -q -v ON_ERROR_STOP=1 --echo-queries -P pager=off -P null='(null)' "$@"
+	psql -X -q -v ON_ERROR_STOP=1 --echo-queries -P pager=off -P null='(null)'
 }
 
 say "Start a throwaway PostgreSQL 15 cluster" \
