@@ -116,6 +116,54 @@ SELECT version FROM mlops.train('odd', '"Odd Table"', 'Y value', test_fraction =
 SELECT ARRAY(SELECT round(c::numeric, 9) FROM unnest(m.coefficients) c) AS coef, m.features, m.relation
 FROM mlops.models m JOIN mlops.projects p USING (project_id) WHERE p.name = 'odd';
 
+-- Many features: beyond 90 columns the scan passes arrays (a function takes at
+-- most 100 arguments).  y = 1 + sum(k * x_k) over 120 columns is recovered.
+DO $$
+BEGIN
+	EXECUTE format('CREATE TABLE wide AS SELECT %s FROM generate_series(1, 600) i',
+		(SELECT string_agg(format('(hashint4(i * 1000 + %s) %% 1000)::float8 AS x%s', k, k), ', ')
+		 FROM generate_series(1, 120) k));
+	EXECUTE format('ALTER TABLE wide ADD COLUMN y float8');
+	EXECUTE format('UPDATE wide SET y = 1 + %s',
+		(SELECT string_agg(format('%s * x%s', k, k), ' + ') FROM generate_series(1, 120) k));
+END $$;
+SELECT version, (metrics -> 'test' ->> 'n')::int + (metrics -> 'train' ->> 'n')::int AS n
+FROM mlops.train('wide', 'wide', 'y');
+SELECT cardinality(m.features) AS features,
+	   (SELECT max(abs(c - k)) FROM unnest(m.coefficients[2:]) WITH ORDINALITY AS u(c, k)) < 1e-6 AS slopes_ok,
+	   abs(m.coefficients[1] - 1) < 1e-6 AS intercept_ok
+FROM mlops.models m JOIN mlops.projects p USING (project_id) WHERE p.name = 'wide';
+-- The hold-out hash is the same for values passed one by one and as an array.
+SELECT mlops.holdout_hash(1.5::float8, NULL::float8, -0.0::float8, 'NaN'::float8) =
+	   mlops.holdout_hash(ARRAY[1.5, NULL, 0.0, 'NaN']::float8[]) AS same_hash;
+
+-- Only smallint, integer, bigint, real, double precision, numeric and domains over
+-- them are numeric: an oid column is not a feature and does not disturb the split.
+CREATE DOMAIN positive AS numeric CHECK (VALUE > 0);
+CREATE TABLE typed (o oid, d positive, a int, y float8);
+INSERT INTO typed SELECT i, 1 + i % 7, i % 5, 2 + 3 * (1 + i % 7) - (i % 5) FROM generate_series(1, 200) i;
+SELECT version FROM mlops.train('typed', 'typed', 'y');
+SELECT m.features, ARRAY(SELECT round(c::numeric, 9) FROM unnest(m.coefficients) c) AS coef
+FROM mlops.models m JOIN mlops.projects p USING (project_id) WHERE p.name = 'typed';
+SELECT round(mlops.predict('typed', t)::numeric, 9) AS from_domain_row FROM typed t WHERE o = 8;
+SELECT pg_temp.err($$SELECT * FROM mlops.train('typed', 'typed', 'y', ARRAY['o'])$$);
+
+-- A non-finite value is an error naming the columns, in the training or the test split.
+CREATE TABLE nonfinite AS SELECT * FROM sales;
+UPDATE nonfinite SET b = 'NaN' WHERE id = 17;
+SELECT pg_temp.err($$SELECT * FROM mlops.train('nf', 'nonfinite', 'y', ARRAY['a', 'b', 'c'], test_fraction => 0)$$);
+-- (row chosen so that, with b = NaN, its hash puts it in the test split)
+CREATE TABLE nonfinite_test AS SELECT * FROM sales;
+UPDATE nonfinite_test SET b = 'NaN' WHERE id = (
+	SELECT min(id) FROM sales
+	WHERE mlops.holdout_hash(y, id::float8, a::float8, 'NaN'::float8, c::float8) < 0.2);
+SELECT pg_temp.err($$SELECT * FROM mlops.train('nf', 'nonfinite_test', 'y', ARRAY['a', 'b', 'c'])$$);
+
+-- Project names are at most 63 bytes, so that every name train accepts works in predict.
+SELECT version FROM mlops.train(repeat('é', 31) || 'x', 'sales', 'y', ARRAY['a', 'b', 'c']);
+SELECT round(mlops.predict(repeat('é', 31) || 'x', ARRAY[1, 2, 3])::numeric, 9) AS long_name;
+SELECT pg_temp.err($$SELECT * FROM mlops.train(repeat('é', 32), 'sales', 'y')$$);
+
 RESET search_path;
 SET client_min_messages = warning;
 DROP SCHEMA regress_train CASCADE;

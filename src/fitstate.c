@@ -12,7 +12,9 @@
 
 #include <math.h>
 
+#include "access/htup_details.h"
 #include "catalog/pg_type.h"
+#include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "libpq/pqformat.h"
 #include "utils/array.h"
@@ -28,6 +30,7 @@ PG_FUNCTION_INFO_V1(mlops_fitstate_send);
 PG_FUNCTION_INFO_V1(mlops_fitstate_accum);
 PG_FUNCTION_INFO_V1(mlops_fitstate_accum_columns);
 PG_FUNCTION_INFO_V1(mlops_fitstate_combine);
+PG_FUNCTION_INFO_V1(mlops_fitstate_counts);
 
 /* A state for ncols columns of X with room for bufcap buffered rows, R zero. */
 FitState *
@@ -94,18 +97,21 @@ FitStateCopyFlushed(const FitState *state)
 	return copy;
 }
 
+/* what is "y" (index 0) or "x" (index counts from 1) */
 static void
 CheckFinite(double v, const char *what, int index)
 {
 	if (unlikely(!isfinite(v)))
+	{
+		const char *kind = isnan(v) ? "NaN" : (v > 0 ? "Infinity" : "-Infinity");
+
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
-				 index > 0 ?
-				 errmsg("cannot fit a model to %s value in %s[%d]",
-						isnan(v) ? "NaN" : (v > 0 ? "Infinity" : "-Infinity"), what, index) :
-				 errmsg("cannot fit a model to %s value in %s",
-						isnan(v) ? "NaN" : (v > 0 ? "Infinity" : "-Infinity"), what),
+				 index <= 0 ?
+				 errmsg("cannot fit a model to %s value in %s", kind, what) :
+				 errmsg("cannot fit a model to %s value in %s[%d]", kind, what, index),
 				 errhint("Filter out or replace non-finite values.")));
+	}
 }
 
 static MemoryContext
@@ -244,11 +250,11 @@ mlops_fitstate_accum_columns(PG_FUNCTION_ARGS)
 		if (PG_ARGISNULL(i))
 			return SkipRow(state, p, aggcxt);
 	y = PG_GETARG_FLOAT8(1);
-	CheckFinite(y, "argument", 1);
+	CheckFinite(y, "y", 0);
 	for (int j = 0; j < p; j++)
 	{
 		x[j] = PG_GETARG_FLOAT8(j + 2);
-		CheckFinite(x[j], "argument", j + 2);
+		CheckFinite(x[j], "x", j + 1);
 	}
 	state = StateForRow(state, p, aggcxt);
 	FitStateAddRow(state, x, y);
@@ -590,4 +596,22 @@ mlops_fitstate_recv(PG_FUNCTION_ARGS)
 			R[i + (Size) j * m] = v;
 		}
 	PG_RETURN_POINTER(state);
+}
+
+/* mlops.fitstate_counts(state): columns of x, rows, rows skipped for NULLs. */
+Datum
+mlops_fitstate_counts(PG_FUNCTION_ARGS)
+{
+	FitState   *state = PG_GETARG_FITSTATE(0);
+	TupleDesc	tupdesc;
+	Datum		values[3];
+	bool		nulls[3] = {false, false, false};
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	tupdesc = BlessTupleDesc(tupdesc);
+	values[0] = Int32GetDatum(state->ncols);
+	values[1] = Int64GetDatum(state->nrows);
+	values[2] = Int64GetDatum(state->nskipped);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }

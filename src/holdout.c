@@ -8,12 +8,14 @@
 #include <math.h>
 
 #include "catalog/pg_type.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 
 #include "mlops.h"
 
 PG_FUNCTION_INFO_V1(mlops_holdout_hash);
+PG_FUNCTION_INFO_V1(mlops_holdout_hash_array);
 
 /* The finalizer of SplitMix64: a bijection of 64-bit words that mixes every bit. */
 static inline uint64
@@ -24,6 +26,35 @@ Mix64(uint64 z)
 	return z ^ (z >> 31);
 }
 
+/* Fold value number i (NULL or a float8) into the hash. */
+static inline uint64
+HashStep(uint64 h, int i, bool isnull, double v)
+{
+	uint64		bits;
+
+	if (isnull)
+		bits = UINT64CONST(0x7ff8dead0000beef);
+	else
+	{
+		if (v == 0.0)
+			v = 0.0;			/* -0 as 0 */
+		if (isnan(v))
+			bits = UINT64CONST(0x7ff8000000000000);
+		else
+			memcpy(&bits, &v, sizeof(bits));
+	}
+	return Mix64(h ^ bits) + (uint64) i;
+}
+
+#define HASH_SEED	UINT64CONST(0x6d6c6f7073)	/* "mlops" */
+
+/* The top 53 bits of the finished hash as a fraction in [0, 1). */
+static inline double
+HashFraction(uint64 h)
+{
+	return (double) (Mix64(h) >> 11) * (1.0 / 9007199254740992.0);
+}
+
 /*
  * mlops.holdout_hash(VARIADIC "any"): a number in [0, 1) from float8
  * arguments.  -0 hashes as 0, every NaN alike, and NULL as a value of its own.
@@ -31,7 +62,7 @@ Mix64(uint64 z)
 Datum
 mlops_holdout_hash(PG_FUNCTION_ARGS)
 {
-	uint64		h = UINT64CONST(0x6d6c6f7073);	/* "mlops" */
+	uint64		h = HASH_SEED;
 	int			nargs = PG_NARGS();
 
 	if (fcinfo->flinfo->fn_extra == NULL)
@@ -39,7 +70,8 @@ mlops_holdout_hash(PG_FUNCTION_ARGS)
 		if (get_fn_expr_variadic(fcinfo->flinfo))
 			ereport(ERROR,
 					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("mlops.holdout_hash does not take a VARIADIC array")));
+					 errmsg("mlops.holdout_hash does not take a VARIADIC array"),
+					 errhint("Pass the float8[] array itself, without VARIADIC.")));
 		for (int i = 0; i < nargs; i++)
 		{
 			Oid			t = get_fn_expr_argtype(fcinfo->flinfo, i);
@@ -55,25 +87,27 @@ mlops_holdout_hash(PG_FUNCTION_ARGS)
 	}
 
 	for (int i = 0; i < nargs; i++)
-	{
-		uint64		bits;
+		h = HashStep(h, i, PG_ARGISNULL(i), PG_ARGISNULL(i) ? 0.0 : PG_GETARG_FLOAT8(i));
+	PG_RETURN_FLOAT8(HashFraction(h));
+}
 
-		if (PG_ARGISNULL(i))
-			bits = UINT64CONST(0x7ff8dead0000beef);
-		else
-		{
-			double		v = PG_GETARG_FLOAT8(i);
+/*
+ * mlops.holdout_hash(float8[]): the same number for the elements of an array
+ * as for the same values passed one by one, for rows of more columns than a
+ * function may take arguments.
+ */
+Datum
+mlops_holdout_hash_array(PG_FUNCTION_ARGS)
+{
+	ArrayType  *a = PG_GETARG_ARRAYTYPE_P(0);
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	uint64		h = HASH_SEED;
 
-			if (v == 0.0)
-				v = 0.0;
-			if (isnan(v))
-				bits = UINT64CONST(0x7ff8000000000000);
-			else
-				memcpy(&bits, &v, sizeof(bits));
-		}
-		h = Mix64(h ^ bits) + (uint64) i;
-	}
-	h = Mix64(h);
-	/* top 53 bits as a fraction */
-	PG_RETURN_FLOAT8((double) (h >> 11) * (1.0 / 9007199254740992.0));
+	deconstruct_array(a, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
+					  &elems, &nulls, &n);
+	for (int i = 0; i < n; i++)
+		h = HashStep(h, i, nulls[i], nulls[i] ? 0.0 : DatumGetFloat8(elems[i]));
+	PG_RETURN_FLOAT8(HashFraction(h));
 }

@@ -19,6 +19,7 @@
 #include "mlops.h"
 
 PG_FUNCTION_INFO_V1(mlops_error_stats_accum);
+PG_FUNCTION_INFO_V1(mlops_error_stats_accum_array);
 PG_FUNCTION_INFO_V1(mlops_error_stats_combine);
 PG_FUNCTION_INFO_V1(mlops_error_stats_final);
 
@@ -53,34 +54,81 @@ StatsOf(ArrayType *a)
 	return (double *) ARR_DATA_PTR(a);
 }
 
-/*
- * error_stats transition: (state, coef float8[], VARIADIC "any") with float8
- * arguments y, x1, ..., xp; the prediction is sum coef[j] * x[j].  Rows with
- * a NULL are skipped and counted.
- */
-Datum
-mlops_error_stats_accum(PG_FUNCTION_ARGS)
+/* The aggregate's state, created on the first row. */
+static ArrayType *
+StatsState(FunctionCallInfo fcinfo, const char *fname)
 {
 	MemoryContext aggcxt;
-	ArrayType  *state;
-	ArrayType  *coefs;
-	double	   *st;
-	const double *coef;
-	int			p = PG_NARGS() - 3;
-	double		y;
-	double		pred = 0.0;
-	double		e;
-	double		delta;
 
 	if (!AggCheckCallContext(fcinfo, &aggcxt))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("mlops.error_stats_accum called in non-aggregate context")));
+				 errmsg("%s called in non-aggregate context", fname)));
 	if (PG_ARGISNULL(1))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("coefficients must not be NULL")));
-	coefs = PG_GETARG_ARRAYTYPE_P(1);
+	return PG_ARGISNULL(0) ? NewStatsArray(aggcxt) : PG_GETARG_ARRAYTYPE_P(0);
+}
+
+static const double *
+Coefficients(ArrayType *coefs, int p)
+{
+	if (ARR_ELEMTYPE(coefs) != FLOAT8OID || ARR_NDIM(coefs) != 1 || ARR_HASNULL(coefs) ||
+		ARR_DIMS(coefs)[0] != p)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("expected %d coefficients without NULLs", p)));
+	return (const double *) ARR_DATA_PTR(coefs);
+}
+
+/* what is "y" (index 0) or "x" (index counts from 1) */
+static void
+CheckFiniteValue(double v, const char *what, int index)
+{
+	if (unlikely(!isfinite(v)))
+	{
+		const char *kind = isnan(v) ? "NaN" : (v > 0 ? "Infinity" : "-Infinity");
+
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 index <= 0 ?
+				 errmsg("cannot evaluate a model on %s value in %s", kind, what) :
+				 errmsg("cannot evaluate a model on %s value in %s[%d]", kind, what, index),
+				 errhint("Filter out or replace non-finite values.")));
+	}
+}
+
+/* Add the error e = y - pred of one row. */
+static void
+AddError(double *st, double y, double pred)
+{
+	double		e = y - pred;
+	double		delta;
+
+	st[ES_N] += 1.0;
+	st[ES_SSE] += e * e;
+	st[ES_SAE] += fabs(e);
+	delta = y - st[ES_MEAN];
+	st[ES_MEAN] += delta / st[ES_N];
+	st[ES_M2] += delta * (y - st[ES_MEAN]);
+}
+
+/*
+ * error_stats transition: (state, coef float8[], VARIADIC "any") with float8
+ * arguments y, x1, ..., xp; the prediction is sum coef[j] * x[j].  Rows with
+ * a NULL are skipped and counted; NaN and infinities are errors.
+ */
+Datum
+mlops_error_stats_accum(PG_FUNCTION_ARGS)
+{
+	ArrayType  *state = StatsState(fcinfo, "mlops.error_stats_accum");
+	int			p = PG_NARGS() - 3;
+	const double *coef;
+	double	   *st = StatsOf(state);
+	double		y;
+	double		pred = 0.0;
+
 	if (fcinfo->flinfo->fn_extra == NULL)
 	{
 		for (int i = 2; i < PG_NARGS(); i++)
@@ -91,32 +139,65 @@ mlops_error_stats_accum(PG_FUNCTION_ARGS)
 								i, format_type_be(get_fn_expr_argtype(fcinfo->flinfo, i)))));
 		fcinfo->flinfo->fn_extra = fcinfo->flinfo;	/* checked */
 	}
-	if (ARR_ELEMTYPE(coefs) != FLOAT8OID || ARR_NDIM(coefs) != 1 || ARR_HASNULL(coefs) ||
-		ARR_DIMS(coefs)[0] != p)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("expected %d coefficients without NULLs", p)));
-	coef = (const double *) ARR_DATA_PTR(coefs);
-
-	state = PG_ARGISNULL(0) ? NewStatsArray(aggcxt) : PG_GETARG_ARRAYTYPE_P(0);
-	st = StatsOf(state);
+	coef = Coefficients(PG_GETARG_ARRAYTYPE_P(1), p);
 	for (int i = 2; i < PG_NARGS(); i++)
 		if (PG_ARGISNULL(i))
 		{
 			st[ES_SKIPPED] += 1.0;
 			PG_RETURN_POINTER(state);
 		}
-
 	y = PG_GETARG_FLOAT8(2);
+	CheckFiniteValue(y, "y", 0);
 	for (int j = 0; j < p; j++)
-		pred += coef[j] * PG_GETARG_FLOAT8(j + 3);
-	e = y - pred;
-	st[ES_N] += 1.0;
-	st[ES_SSE] += e * e;
-	st[ES_SAE] += fabs(e);
-	delta = y - st[ES_MEAN];
-	st[ES_MEAN] += delta / st[ES_N];
-	st[ES_M2] += delta * (y - st[ES_MEAN]);
+	{
+		double		x = PG_GETARG_FLOAT8(j + 3);
+
+		CheckFiniteValue(x, "x", j + 1);
+		pred += coef[j] * x;
+	}
+	AddError(st, y, pred);
+	PG_RETURN_POINTER(state);
+}
+
+/* error_stats transition for (state, coef float8[], y float8, x float8[]). */
+Datum
+mlops_error_stats_accum_array(PG_FUNCTION_ARGS)
+{
+	ArrayType  *state = StatsState(fcinfo, "mlops.error_stats_accum");
+	double	   *st = StatsOf(state);
+	ArrayType  *xa;
+	const double *coef;
+	const double *x;
+	int			p;
+	double		y;
+	double		pred = 0.0;
+
+	if (PG_ARGISNULL(2) || PG_ARGISNULL(3))
+	{
+		st[ES_SKIPPED] += 1.0;
+		PG_RETURN_POINTER(state);
+	}
+	xa = PG_GETARG_ARRAYTYPE_P(3);
+	if (ARR_HASNULL(xa))
+	{
+		st[ES_SKIPPED] += 1.0;
+		PG_RETURN_POINTER(state);
+	}
+	p = ArrayGetNItems(ARR_NDIM(xa), ARR_DIMS(xa));
+	if (ARR_NDIM(xa) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("x must be a one-dimensional array")));
+	coef = Coefficients(PG_GETARG_ARRAYTYPE_P(1), p);
+	x = (const double *) ARR_DATA_PTR(xa);
+	y = PG_GETARG_FLOAT8(2);
+	CheckFiniteValue(y, "y", 0);
+	for (int j = 0; j < p; j++)
+	{
+		CheckFiniteValue(x[j], "x", j + 1);
+		pred += coef[j] * x[j];
+	}
+	AddError(st, y, pred);
 	PG_RETURN_POINTER(state);
 }
 

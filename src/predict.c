@@ -15,6 +15,7 @@
 #include <math.h>
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
@@ -26,6 +27,7 @@
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/snapmgr.h"
 #include "utils/typcache.h"
 
 #include "mlops.h"
@@ -173,14 +175,22 @@ CopyModel(const CachedModel *src, MemoryContext cxt)
  * Read a model through SPI; query has one parameter ($1, of type argtype) and
  * returns model_id, version, intercept, coefficients, features, project.
  * Returns NULL when no row.  The result is palloc'd in the caller's context.
+ *
+ * The query runs with the statement's snapshot, which is what this call must
+ * use.  *cacheable tells whether the same query with the latest snapshot
+ * finds the same model: only then may the model serve later statements.  (A
+ * repeatable-read transaction, or a statement that started before a deploy
+ * committed, reads an older deployment that must not outlive it.)  In
+ * parallel mode no new snapshot can be taken, so nothing is cacheable there.
  */
 static CachedModel *
-LoadModel(const char *query, Oid argtype, Datum arg)
+LoadModel(const char *query, Oid argtype, Datum arg, bool *cacheable)
 {
 	MemoryContext callercxt = CurrentMemoryContext;
 	CachedModel *model = NULL;
 	int			ret;
 
+	*cacheable = false;
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	ret = SPI_execute_with_args(query, 1, &argtype, &arg, NULL, true, 1);
@@ -227,6 +237,27 @@ LoadModel(const char *query, Oid argtype, Datum arg)
 		model->project = TextDatumGetCString(SPI_getbinval(tup, desc, 6, &isnull));
 		MemoryContextSwitchTo(spicxt);
 	}
+
+	if (model != NULL && !IsInParallelMode())
+	{
+		SPIPlanPtr	plan = SPI_prepare(query, 1, &argtype);
+
+		if (plan == NULL)
+			elog(ERROR, "could not prepare the model registry query: %s",
+				 SPI_result_code_string(SPI_result));
+		ret = SPI_execute_snapshot(plan, &arg, NULL, GetLatestSnapshot(), InvalidSnapshot,
+								   true, false, 1);
+		if (ret != SPI_OK_SELECT)
+			elog(ERROR, "could not read the model registry: %s", SPI_result_code_string(ret));
+		if (SPI_processed > 0)
+		{
+			bool		isnull;
+			int64		latest = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+															 SPI_tuptable->tupdesc, 1, &isnull));
+
+			*cacheable = (latest == model->model_id);
+		}
+	}
 	SPI_finish();
 	return model;
 }
@@ -252,13 +283,47 @@ ProjectExists(text *project)
 	return exists;
 }
 
-/* The deployed model of a project, from the cache or the registry. */
+/*
+ * Keep a loaded model: in the backend's cache (under the project name, or
+ * under the model id when name is NULL) when it is current and no
+ * invalidation arrived while it was read, else only for the caller, copied
+ * into fallback.
+ */
 static CachedModel *
-LookupProjectModel(text *project)
+KeepModel(CachedModel *loaded, bool cacheable, uint64 generation,
+		  const char *name, int64 model_id, MemoryContext fallback)
+{
+	if (cacheable && generation == CacheGeneration)
+	{
+		ModelCacheInit();
+		RememberRegistryRelids();
+		if (generation == CacheGeneration)
+		{
+			CachedModel *model = CopyModel(loaded, ModelCacheContext);
+			bool		found;
+
+			if (name != NULL)
+				((ProjectCacheEntry *) hash_search(ProjectCache, name, HASH_ENTER, &found))->model = model;
+			else
+				((ModelCacheEntry *) hash_search(ModelCache, &model_id, HASH_ENTER, &found))->model = model;
+			return model;
+		}
+	}
+	return CopyModel(loaded, fallback);
+}
+
+/*
+ * The deployed model of a project, from the cache or the registry; a model
+ * that may not be cached is copied into fallback.
+ */
+static CachedModel *
+LookupProjectModel(text *project, MemoryContext fallback)
 {
 	char	   *name = text_to_cstring(project);
 	ProjectCacheEntry *entry;
-	bool		found;
+	uint64		generation;
+	CachedModel *loaded;
+	bool		cacheable;
 
 	if (strlen(name) >= NAMEDATALEN)
 		ereport(ERROR,
@@ -267,84 +332,55 @@ LookupProjectModel(text *project)
 
 	/* a deploy committed since this backend's last look must be seen now */
 	AcceptInvalidationMessages();
-	for (;;)
+	ModelCacheInit();
+	entry = hash_search(ProjectCache, name, HASH_FIND, NULL);
+	if (entry)
+		return entry->model;
+
+	generation = CacheGeneration;
+	loaded = LoadModel(MODEL_COLUMNS
+					   "WHERE m.model_id OPERATOR(pg_catalog.=) "
+					   "(SELECT d.model_id FROM mlops.deployments d "
+					   " WHERE d.project_id OPERATOR(pg_catalog.=) "
+					   "  (SELECT pp.project_id FROM mlops.projects pp WHERE pp.name OPERATOR(pg_catalog.=) $1) "
+					   " ORDER BY d.deployment_id DESC LIMIT 1)",
+					   TEXTOID, PointerGetDatum(project), &cacheable);
+	if (loaded == NULL)
 	{
-		uint64		generation;
-		CachedModel *loaded;
-
-		ModelCacheInit();
-		entry = hash_search(ProjectCache, name, HASH_FIND, NULL);
-		if (entry)
-			return entry->model;
-
-		generation = CacheGeneration;
-		loaded = LoadModel(MODEL_COLUMNS
-						   "WHERE m.model_id OPERATOR(pg_catalog.=) "
-						   "(SELECT d.model_id FROM mlops.deployments d "
-						   " WHERE d.project_id OPERATOR(pg_catalog.=) "
-						   "  (SELECT pp.project_id FROM mlops.projects pp WHERE pp.name OPERATOR(pg_catalog.=) $1) "
-						   " ORDER BY d.deployment_id DESC LIMIT 1)",
-						   TEXTOID, PointerGetDatum(project));
-		if (loaded == NULL)
-		{
-			if (!ProjectExists(project))
-				ereport(ERROR,
-						(errcode(ERRCODE_UNDEFINED_OBJECT),
-						 errmsg("project \"%s\" does not exist", name)));
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("project \"%s\" has no deployed model", name),
-					 errhint("Deploy a version with mlops.deploy().")));
-		}
-		/* keep it only if no invalidation arrived while it was read */
-		if (generation == CacheGeneration)
-		{
-			ModelCacheInit();
-			RememberRegistryRelids();
-			if (generation != CacheGeneration)
-				continue;
-			entry = hash_search(ProjectCache, name, HASH_ENTER, &found);
-			entry->model = CopyModel(loaded, ModelCacheContext);
-			return entry->model;
-		}
-	}
-}
-
-/* One exact model version, from the cache or the registry. */
-static CachedModel *
-LookupModelById(int64 model_id)
-{
-	ModelCacheEntry *entry;
-	bool		found;
-
-	AcceptInvalidationMessages();
-	for (;;)
-	{
-		uint64		generation;
-		CachedModel *loaded;
-
-		ModelCacheInit();
-		entry = hash_search(ModelCache, &model_id, HASH_FIND, NULL);
-		if (entry)
-			return entry->model;
-		generation = CacheGeneration;
-		loaded = LoadModel(MODEL_COLUMNS "WHERE m.model_id OPERATOR(pg_catalog.=) $1",
-						   INT8OID, Int64GetDatum(model_id));
-		if (loaded == NULL)
+		if (!ProjectExists(project))
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_OBJECT),
-					 errmsg("model %lld does not exist", (long long) model_id)));
-		if (generation == CacheGeneration)
-		{
-			ModelCacheInit();
-			RememberRegistryRelids();
-			if (generation != CacheGeneration)
-				continue;
-			entry = hash_search(ModelCache, &model_id, HASH_ENTER, &found);
-			entry->model = CopyModel(loaded, ModelCacheContext);
-			return entry->model;
-		}
+					 errmsg("project \"%s\" does not exist", name)));
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("project \"%s\" has no deployed model", name),
+				 errhint("Deploy a version with mlops.deploy().")));
 	}
+	return KeepModel(loaded, cacheable, generation, name, 0, fallback);
+}
+
+/* One exact model version, from the cache or the registry (else copied into fallback). */
+static CachedModel *
+LookupModelById(int64 model_id, MemoryContext fallback)
+{
+	ModelCacheEntry *entry;
+	uint64		generation;
+	CachedModel *loaded;
+	bool		cacheable;
+
+	AcceptInvalidationMessages();
+	ModelCacheInit();
+	entry = hash_search(ModelCache, &model_id, HASH_FIND, NULL);
+	if (entry)
+		return entry->model;
+	generation = CacheGeneration;
+	loaded = LoadModel(MODEL_COLUMNS "WHERE m.model_id OPERATOR(pg_catalog.=) $1",
+					   INT8OID, Int64GetDatum(model_id), &cacheable);
+	if (loaded == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("model %lld does not exist", (long long) model_id)));
+	return KeepModel(loaded, cacheable, generation, NULL, model_id, fallback);
 }
 
 static PredictCallCache *
@@ -372,7 +408,7 @@ CallSiteProjectModel(FunctionCallInfo fcinfo, text *project)
 		pfree(cc->project);
 	cc->project = NULL;
 	{
-		CachedModel *model = LookupProjectModel(project);
+		CachedModel *model = LookupProjectModel(project, fcinfo->flinfo->fn_mcxt);
 		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
 
 		cc->project = (text *) pg_detoast_datum_copy((struct varlena *) project);
@@ -468,7 +504,7 @@ mlops_predict_model(PG_FUNCTION_ARGS)
 
 	if (cc->model == NULL || cc->generation != CacheGeneration || cc->model_id != model_id)
 	{
-		cc->model = LookupModelById(model_id);
+		cc->model = LookupModelById(model_id, fcinfo->flinfo->fn_mcxt);
 		cc->model_id = model_id;
 		cc->generation = CacheGeneration;
 	}
@@ -548,7 +584,8 @@ BuildRowMap(PredictCallCache *cc, MemoryContext cxt, const CachedModel *model,
 							model->features[j], model->project)));
 		}
 		cc->attnums[j] = found;
-		cc->atttypes[j] = TupleDescAttr(desc, found)->atttypid;
+		/* a domain's values are those of its base type */
+		cc->atttypes[j] = getBaseType(TupleDescAttr(desc, found)->atttypid);
 		switch (cc->atttypes[j])
 		{
 			case FLOAT8OID:
