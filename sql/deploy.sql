@@ -41,8 +41,17 @@ SELECT pg_temp.err($$SELECT * FROM mlops.deploy('d', 'newest')$$);
 SELECT pg_temp.err($$SELECT * FROM mlops.deploy('nope', 1)$$);
 SELECT pg_temp.err($$SELECT * FROM mlops.deploy('nope', 'best')$$);
 
+-- best ranks by test RMSE among the versions that have one: version 2 below fits
+-- the noise exactly, but without a hold-out, so its training RMSE does not count.
+CREATE TABLE noisy AS SELECT i % 10 AS a, ((i * 7919) % 13)::float8 AS z,
+	1 + i % 10 + ((i * 7919) % 13) / 10.0 AS y FROM generate_series(1, 300) i;
+SELECT version, deployed FROM mlops.train('noisy', 'noisy', 'y', ARRAY['a']);
+SELECT version, deployed FROM mlops.train('noisy', 'noisy', 'y', ARRAY['a', 'z'], test_fraction => 0, deploy => 'never');
+SELECT project, version, reason FROM mlops.deploy('noisy', 'best');
+
 -- drop_project removes the project with its models, metrics and deployments.
 SELECT mlops.drop_project('d');
+SELECT mlops.drop_project('noisy');
 SELECT (SELECT count(*) FROM mlops.projects) AS projects, (SELECT count(*) FROM mlops.models) AS models,
 	   (SELECT count(*) FROM mlops.metrics) AS metrics, (SELECT count(*) FROM mlops.deployments) AS deployments;
 SELECT pg_temp.err($$SELECT mlops.drop_project('d')$$);

@@ -67,6 +67,12 @@ SELECT pg_temp.err($$SELECT mlops.predict('p', r) FROM (SELECT 1 AS a, 2 AS b, '
 SELECT pg_temp.err($$SELECT mlops.predict('p', r) FROM (SELECT 1 AS a, NULL::int AS b, 3 AS c) r$$);
 SELECT pg_temp.err($$SELECT mlops.predict('p', r) FROM (SELECT 1 AS a, 'NaN'::float8 AS b, 3 AS c) r$$);
 
+-- Renaming a project reaches the cache as well.
+SELECT round(mlops.predict('p', ARRAY[1, 2, 3])::numeric, 9) AS before_rename;
+UPDATE mlops.projects SET name = 'p_renamed' WHERE name = 'p';
+SELECT pg_temp.err($$SELECT mlops.predict('p', ARRAY[1, 2, 3])$$);
+SELECT round(mlops.predict('p_renamed', ARRAY[1, 2, 3])::numeric, 9) AS after_rename;
+
 RESET search_path;
 SET client_min_messages = warning;
 DROP SCHEMA regress_predict CASCADE;

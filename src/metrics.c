@@ -3,7 +3,7 @@
  *		Prediction-error statistics of a linear model over a relation in one
  *		parallel-safe aggregate: n, RMSE, MAE and R² (about the mean of y).
  *
- *		The state is a float8[5]: n, sum of squared errors, sum of absolute
+ *		The state is a float8[6]: n, sum of squared errors, sum of absolute
  *		errors, mean of y, and the sum of squared deviations of y from its mean
  *		(Welford; two states combine with Chan's formula).
  */

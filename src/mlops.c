@@ -30,7 +30,7 @@ _PG_init(void)
 }
 
 /*
- * Statement trigger on the deployments and models tables: queue a relation
+ * Statement trigger on the deployments, models and projects tables: queue a relation
  * cache invalidation of the table.  It reaches this session at the end of the
  * command and every other session once the transaction commits (never if it
  * aborts); the prediction cache drops its models when it arrives.

@@ -4,8 +4,8 @@
  *
  *		Decoded models live in hash tables under a child of CacheMemoryContext,
  *		keyed by project name (the deployed model) and by model id.  The cache
- *		is dropped by a relation-cache callback when the deployments or models
- *		table is invalidated (mlops.registry_changed raises that on every
+ *		is dropped by a relation-cache callback when the deployments, models or
+ *		projects table is invalidated (mlops.registry_changed raises that on every
  *		change), so a deploy reaches a session at its next statement after the
  *		deploying transaction commits, and never before.  Within one call site
  *		fn_extra remembers the model and the cache generation it came from.
@@ -86,6 +86,7 @@ static uint64 CacheGeneration = 1;
 static bool CallbackRegistered = false;
 static Oid	DeploymentsRelid = InvalidOid;
 static Oid	ModelsRelid = InvalidOid;
+static Oid	ProjectsRelid = InvalidOid;
 
 static void
 ModelCacheReset(void)
@@ -101,7 +102,8 @@ static void
 ModelCacheRelcacheCallback(Datum arg, Oid relid)
 {
 	if (relid == InvalidOid ||
-		(OidIsValid(relid) && (relid == DeploymentsRelid || relid == ModelsRelid)))
+		(OidIsValid(relid) &&
+		 (relid == DeploymentsRelid || relid == ModelsRelid || relid == ProjectsRelid)))
 		ModelCacheReset();
 }
 
@@ -149,6 +151,7 @@ RememberRegistryRelids(void)
 	{
 		DeploymentsRelid = get_relname_relid("deployments", nsp);
 		ModelsRelid = get_relname_relid("models", nsp);
+		ProjectsRelid = get_relname_relid("projects", nsp);
 	}
 }
 

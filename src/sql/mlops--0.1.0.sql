@@ -305,7 +305,7 @@ GRANT USAGE ON SCHEMA mlops TO PUBLIC;
 GRANT SELECT ON mlops.projects, mlops.models, mlops.metrics, mlops.deployments,
 	mlops.deployed_models TO PUBLIC;
 
-/* Any change to the deployments or models tells every backend to drop its cached models. */
+/* Any change to the deployments, models or projects tells every backend to drop its cached models. */
 CREATE FUNCTION mlops.registry_changed() RETURNS trigger
 	AS 'MODULE_PATHNAME', 'mlops_registry_changed'
 	LANGUAGE C;
@@ -369,18 +369,6 @@ END;
 $$;
 COMMENT ON FUNCTION mlops._lock_project(text) IS 'internal: locks and returns the row of a project';
 
-/* The score used to compare models: test RMSE, or training RMSE when nothing was held out. */
-CREATE FUNCTION mlops._score(p_model_id bigint) RETURNS float8
-LANGUAGE sql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
-	SELECT coalesce(
-		(SELECT value FROM mlops.metrics WHERE model_id = p_model_id AND split = 'test' AND metric = 'rmse'),
-		(SELECT value FROM mlops.metrics WHERE model_id = p_model_id AND split = 'train' AND metric = 'rmse'));
-$$;
-COMMENT ON FUNCTION mlops._score(bigint) IS
-	'internal: score of a model for deployment decisions: test RMSE, or training RMSE when it has no test split';
-
 CREATE FUNCTION mlops._rmse(p_model_id bigint, p_split text) RETURNS float8
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -438,12 +426,18 @@ DECLARE
 BEGIN
 	p := mlops._lock_project($1);
 	IF $2 = 'best' THEN
+		/* test RMSE among the versions that have one; training RMSE when none has */
 		SELECT m.model_id, format('version %s has the lowest %s RMSE of all versions', m.version,
-			CASE WHEN m.test_fraction > 0 THEN 'test' ELSE 'training' END)
+								  CASE WHEN r.split = 'test' THEN 'test' ELSE 'training' END)
 		INTO mid, why
 		FROM mlops.models m
-		WHERE m.project_id = p.project_id AND mlops._score(m.model_id) IS NOT NULL
-		ORDER BY mlops._score(m.model_id), m.version DESC
+		JOIN mlops.metrics r ON r.model_id = m.model_id AND r.metric = 'rmse'
+		WHERE m.project_id = p.project_id
+		  AND r.split = CASE WHEN EXISTS (SELECT 1 FROM mlops.metrics t JOIN mlops.models tm USING (model_id)
+										  WHERE tm.project_id = p.project_id AND t.split = 'test'
+											AND t.metric = 'rmse')
+							 THEN 'test' ELSE 'train' END
+		ORDER BY r.value, m.version DESC
 		LIMIT 1;
 	ELSIF $2 = 'latest' THEN
 		SELECT m.model_id, format('latest version %s', m.version)
@@ -558,7 +552,6 @@ DECLARE
 	v_errmsg text;
 	v_errstate text;
 	v_errhint text;
-	v_errdetail text;
 	v_split text;
 	v_sql text;
 	v_state mlops.fitstate;
@@ -649,10 +642,10 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value',
 				  HINT = 'Name numeric feature columns, or train with an intercept.';
 	END IF;
-	IF cardinality(v_features) > 1000 THEN
+	IF cardinality(v_features) + v_intercept::int > 1000 THEN
 		RAISE EXCEPTION 'too many features: %', cardinality(v_features)
 			USING ERRCODE = 'program_limit_exceeded',
-				  DETAIL = 'At most 1000 features are supported.';
+				  DETAIL = 'A model has at most 1000 coefficients, the intercept included.';
 	END IF;
 	IF array_position(v_features, NULL) IS NOT NULL
 	   OR (SELECT count(DISTINCT f) FROM unnest(v_features) f) <> cardinality(v_features) THEN
@@ -742,13 +735,12 @@ BEGIN
 		EXECUTE v_sql INTO v_metrics, v_skipped USING v_res.coef;
 	EXCEPTION WHEN data_exception THEN
 		GET STACKED DIAGNOSTICS v_errmsg = MESSAGE_TEXT, v_errstate = RETURNED_SQLSTATE,
-								v_errhint = PG_EXCEPTION_HINT, v_errdetail = PG_EXCEPTION_DETAIL;
+								v_errhint = PG_EXCEPTION_HINT;
 		IF v_errmsg LIKE 'cannot % value in %' THEN
 			RAISE EXCEPTION USING ERRCODE = v_errstate, MESSAGE = v_errmsg, DETAIL = v_argmap,
 								  HINT = v_errhint;
 		END IF;
-		RAISE EXCEPTION USING ERRCODE = v_errstate, MESSAGE = v_errmsg,
-							  DETAIL = coalesce(v_errdetail, ''), HINT = coalesce(v_errhint, '');
+		RAISE;
 	END;
 	IF v_nulls = 'error' AND v_skipped > 0 THEN
 		RAISE EXCEPTION 'relation "%" has % rows with NULL in the target or a feature', v_rel, v_skipped
