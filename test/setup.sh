@@ -25,6 +25,8 @@ packages=(
 	postgresql-server-dev-15 # pg_config, PGXS, pg_regress, pg_isolation_regress
 	postgresql-15-cron     # pg_cron, for scheduled retraining
 	liblapacke-dev         # LAPACK (and its C interface) that the extension links to
+	libopenblas0-serial    # optimised single-threaded BLAS and LAPACK, chosen through
+	                       # Debian's alternatives for libblas.so.3 and liblapack.so.3
 	python3                # /usr/bin/python3 runs the Python tests (standard library only)
 )
 
