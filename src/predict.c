@@ -65,6 +65,7 @@ typedef struct PredictCallCache
 {
 	uint64		generation;		/* cache generation model came from */
 	CachedModel *model;
+	bool		model_owned;	/* model is a copy for this call site alone */
 	text	   *project;		/* project argument it was looked up for */
 	int64		model_id;		/* or the model id argument */
 	/* record input: where each feature is in the row type */
@@ -294,8 +295,9 @@ ProjectExists(text *project)
  */
 static CachedModel *
 KeepModel(CachedModel *loaded, bool cacheable, uint64 generation,
-		  const char *name, int64 model_id, MemoryContext fallback)
+		  const char *name, int64 model_id, MemoryContext fallback, bool *owned)
 {
+	*owned = false;
 	if (cacheable && generation == CacheGeneration)
 	{
 		ModelCacheInit();
@@ -312,6 +314,7 @@ KeepModel(CachedModel *loaded, bool cacheable, uint64 generation,
 			return model;
 		}
 	}
+	*owned = true;
 	return CopyModel(loaded, fallback);
 }
 
@@ -320,7 +323,7 @@ KeepModel(CachedModel *loaded, bool cacheable, uint64 generation,
  * that may not be cached is copied into fallback.
  */
 static CachedModel *
-LookupProjectModel(text *project, MemoryContext fallback)
+LookupProjectModel(text *project, MemoryContext fallback, bool *owned)
 {
 	char	   *name = text_to_cstring(project);
 	ProjectCacheEntry *entry;
@@ -337,6 +340,7 @@ LookupProjectModel(text *project, MemoryContext fallback)
 	AcceptInvalidationMessages();
 	ModelCacheInit();
 	entry = hash_search(ProjectCache, name, HASH_FIND, NULL);
+	*owned = false;
 	if (entry)
 		return entry->model;
 
@@ -359,12 +363,12 @@ LookupProjectModel(text *project, MemoryContext fallback)
 				 errmsg("project \"%s\" has no deployed model", name),
 				 errhint("Deploy a version with mlops.deploy().")));
 	}
-	return KeepModel(loaded, cacheable, generation, name, 0, fallback);
+	return KeepModel(loaded, cacheable, generation, name, 0, fallback, owned);
 }
 
 /* One exact model version, from the cache or the registry (else copied into fallback). */
 static CachedModel *
-LookupModelById(int64 model_id, MemoryContext fallback)
+LookupModelById(int64 model_id, MemoryContext fallback, bool *owned)
 {
 	ModelCacheEntry *entry;
 	uint64		generation;
@@ -374,6 +378,7 @@ LookupModelById(int64 model_id, MemoryContext fallback)
 	AcceptInvalidationMessages();
 	ModelCacheInit();
 	entry = hash_search(ModelCache, &model_id, HASH_FIND, NULL);
+	*owned = false;
 	if (entry)
 		return entry->model;
 	generation = CacheGeneration;
@@ -383,7 +388,7 @@ LookupModelById(int64 model_id, MemoryContext fallback)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("model %lld does not exist", (long long) model_id)));
-	return KeepModel(loaded, cacheable, generation, NULL, model_id, fallback);
+	return KeepModel(loaded, cacheable, generation, NULL, model_id, fallback, owned);
 }
 
 static PredictCallCache *
@@ -393,6 +398,28 @@ CallCache(FunctionCallInfo fcinfo)
 		fcinfo->flinfo->fn_extra = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt,
 														  sizeof(PredictCallCache));
 	return (PredictCallCache *) fcinfo->flinfo->fn_extra;
+}
+
+/*
+ * Let go of the call site's model.  One that is not in the backend's cache
+ * was copied into the call site's memory for it alone: free it, so that a
+ * query that switches models row by row does not pile up copies.
+ */
+static void
+ForgetCallSiteModel(PredictCallCache *cc)
+{
+	CachedModel *m = cc->model;
+
+	cc->model = NULL;
+	if (m == NULL || !cc->model_owned)
+		return;
+	for (int i = 0; i < m->nfeatures; i++)
+		pfree(m->features[i]);
+	pfree(m->features);
+	pfree(m->coef);
+	pfree(m->project);
+	pfree(m);
+	cc->model_owned = false;
 }
 
 /* The deployed model of the project argument, remembered at the call site. */
@@ -406,12 +433,12 @@ CallSiteProjectModel(FunctionCallInfo fcinfo, text *project)
 		memcmp(VARDATA_ANY(cc->project), VARDATA_ANY(project), VARSIZE_ANY_EXHDR(project)) == 0)
 		return cc->model;
 
-	cc->model = NULL;
+	ForgetCallSiteModel(cc);
 	if (cc->project)
 		pfree(cc->project);
 	cc->project = NULL;
 	{
-		CachedModel *model = LookupProjectModel(project, fcinfo->flinfo->fn_mcxt);
+		CachedModel *model = LookupProjectModel(project, fcinfo->flinfo->fn_mcxt, &cc->model_owned);
 		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
 
 		cc->project = (text *) pg_detoast_datum_copy((struct varlena *) project);
@@ -507,7 +534,8 @@ mlops_predict_model(PG_FUNCTION_ARGS)
 
 	if (cc->model == NULL || cc->generation != CacheGeneration || cc->model_id != model_id)
 	{
-		cc->model = LookupModelById(model_id, fcinfo->flinfo->fn_mcxt);
+		ForgetCallSiteModel(cc);
+		cc->model = LookupModelById(model_id, fcinfo->flinfo->fn_mcxt, &cc->model_owned);
 		cc->model_id = model_id;
 		cc->generation = CacheGeneration;
 	}
