@@ -73,6 +73,21 @@ UPDATE mlops.projects SET name = 'p_renamed' WHERE name = 'p';
 SELECT pg_temp.err($$SELECT mlops.predict('p', ARRAY[1, 2, 3])$$);
 SELECT round(mlops.predict('p_renamed', ARRAY[1, 2, 3])::numeric, 9) AS after_rename;
 
+-- In parallel workers (which cannot take a new snapshot, so keep models only per call site).
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2;
+EXPLAIN (COSTS OFF) SELECT sum(mlops.predict('p_renamed', ARRAY[a, b, c])) FROM t1;
+SELECT bool_and(abs(mlops.predict('p_renamed', ARRAY[a, b, c]) - (1 + a - 2 * b)) < 1e-9) AS all_match,
+	   count(*)
+FROM t1;
+SELECT bool_and(abs(mlops.predict('p_renamed', t) - (1 + a - 2 * b)) < 1e-9) AS rows_match FROM t1 t;
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+RESET max_parallel_workers_per_gather;
+
 RESET search_path;
 SET client_min_messages = warning;
 DROP SCHEMA regress_predict CASCADE;
