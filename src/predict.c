@@ -80,6 +80,13 @@ typedef struct PredictCallCache
 	bool	   *isnull;
 } PredictCallCache;
 
+/* string keys: a flag of their own from PostgreSQL 14, the default before */
+#if PG_VERSION_NUM >= 140000
+#define MLOPS_HASH_STRINGS HASH_STRINGS
+#else
+#define MLOPS_HASH_STRINGS 0
+#endif
+
 static MemoryContext ModelCacheContext = NULL;
 static HTAB *ProjectCache = NULL;
 static HTAB *ModelCache = NULL;
@@ -129,7 +136,7 @@ ModelCacheInit(void)
 		ctl.entrysize = sizeof(ProjectCacheEntry);
 		ctl.hcxt = ModelCacheContext;
 		ProjectCache = hash_create("mlops project cache", 16, &ctl,
-								   HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+								   HASH_ELEM | MLOPS_HASH_STRINGS | HASH_CONTEXT);
 	}
 	if (ModelCache == NULL)
 	{

@@ -292,6 +292,16 @@ JOIN mlops.models m ON m.model_id = d.model_id
 JOIN mlops.projects p ON p.project_id = d.project_id
 ORDER BY d.project_id, d.deployment_id DESC;
 COMMENT ON VIEW mlops.deployed_models IS 'the model each project serves now';
+COMMENT ON COLUMN mlops.deployed_models.project IS 'name of the project';
+COMMENT ON COLUMN mlops.deployed_models.model_id IS 'model that serves the predictions of the project';
+COMMENT ON COLUMN mlops.deployed_models.version IS 'version of that model within the project';
+COMMENT ON COLUMN mlops.deployed_models.algorithm IS 'algorithm of that model';
+COMMENT ON COLUMN mlops.deployed_models.deployed_at IS 'when it was deployed';
+COMMENT ON COLUMN mlops.deployed_models.deployed_by IS 'role that deployed it';
+COMMENT ON COLUMN mlops.deployed_models.strategy IS 'how it was chosen: always, if_better, version, best, latest or rollback';
+COMMENT ON COLUMN mlops.deployed_models.reason IS 'why it was deployed, in words';
+COMMENT ON COLUMN mlops.deployed_models.project_id IS 'identifier of the project';
+COMMENT ON COLUMN mlops.deployed_models.deployment_id IS 'the deployment that put it into service';
 
 SELECT pg_catalog.pg_extension_config_dump('mlops.projects', '');
 SELECT pg_catalog.pg_extension_config_dump('mlops.models', '');
