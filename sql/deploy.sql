@@ -3,17 +3,7 @@ CREATE EXTENSION mlops;
 CREATE SCHEMA regress_deploy;
 SET search_path = regress_deploy;
 
--- Errors are shown with their SQLSTATE.
-CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-	detail text;
-BEGIN
-	EXECUTE q;
-	RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-	GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
-	RETURN SQLSTATE || ': ' || SQLERRM || coalesce(E'\n' || nullif(detail, ''), '');
-END $$;
+\i sql/include/err.sql
 -- Three versions whose test errors are ordered by design: version 2 fits exactly,
 -- version 1 leaves out c, version 3 leaves out b and c.
 CREATE TABLE t (a int, b float8, c float8, y float8);

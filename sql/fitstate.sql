@@ -3,16 +3,7 @@ CREATE EXTENSION mlops;
 CREATE SCHEMA regress_fitstate;
 SET search_path = regress_fitstate;
 
-CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-	detail text;
-BEGIN
-	EXECUTE q;
-	RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-	GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
-	RETURN SQLSTATE || ': ' || SQLERRM || coalesce(E'\n' || nullif(detail, ''), '');
-END $$;
+\i sql/include/err.sql
 
 -- 300 rows (more than one block) with values that are not short decimals.
 CREATE TABLE d AS

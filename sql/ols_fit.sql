@@ -3,17 +3,7 @@ CREATE EXTENSION mlops;
 CREATE SCHEMA regress_ols_fit;
 SET search_path = regress_ols_fit;
 
--- Errors are shown with their SQLSTATE.
-CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-	detail text;
-BEGIN
-	EXECUTE q;
-	RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-	GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
-	RETURN SQLSTATE || ': ' || SQLERRM || coalesce(E'\n' || nullif(detail, ''), '');
-END $$;
+\i sql/include/err.sql
 
 -- x = 1..5, y = 2 4 5 4 5: slope 6/10 = 0.6, intercept 4 - 3 * 0.6 = 2.2,
 -- RSS 2.4, TSS 6, s^2 = 2.4 / 3 = 0.8, se(slope) = sqrt(0.8 / 10),

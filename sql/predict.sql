@@ -3,17 +3,7 @@ CREATE EXTENSION mlops;
 CREATE SCHEMA regress_predict;
 SET search_path = regress_predict;
 
--- Errors are shown with their SQLSTATE.
-CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-	detail text;
-BEGIN
-	EXECUTE q;
-	RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-	GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
-	RETURN SQLSTATE || ': ' || SQLERRM || coalesce(E'\n' || nullif(detail, ''), '');
-END $$;
+\i sql/include/err.sql
 -- Version 1 learns y = 3 + 2a - b + c/2 exactly; version 2 learns y = 1 + a - 2b exactly.
 CREATE TABLE t1 (a int, b float8, c numeric, y float8);
 INSERT INTO t1 SELECT i % 13, (i * 7) % 11, (i * 5) % 9, 3 + 2 * (i % 13) - (i * 7) % 11 + ((i * 5) % 9) / 2.0

@@ -3,17 +3,7 @@ CREATE EXTENSION mlops;
 CREATE SCHEMA regress_train;
 SET search_path = regress_train;
 
--- Errors are shown with their SQLSTATE.
-CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-	detail text;
-BEGIN
-	EXECUTE q;
-	RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-	GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
-	RETURN SQLSTATE || ': ' || SQLERRM || coalesce(E'\n' || nullif(detail, ''), '');
-END $$;
+\i sql/include/err.sql
 -- y = 3 + 2a - b + c/2 exactly, with columns of several numeric types and a text column.
 CREATE TABLE sales (id int PRIMARY KEY, a int, b float8, c numeric, label text, y float8);
 INSERT INTO sales

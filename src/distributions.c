@@ -18,6 +18,23 @@
 #define BETA_TINY		1e-300
 
 /*
+ * One step of the modified Lentz method: fold the partial numerator num into
+ * the running quantities c and d, and return the factor for the estimate.
+ */
+static inline double
+LentzStep(double num, double *c, double *d)
+{
+	*d = 1.0 + num * *d;
+	if (fabs(*d) < BETA_TINY)
+		*d = BETA_TINY;
+	*c = 1.0 + num / *c;
+	if (fabs(*c) < BETA_TINY)
+		*c = BETA_TINY;
+	*d = 1.0 / *d;
+	return *d * *c;
+}
+
+/*
  * Continued fraction for I_x(a, b), valid (fast to converge) when
  * x < (a + 1) / (a + b + 2):
  *   I_x(a, b) = x^a (1 - x)^b / (a B(a, b)) * 1 / (1 + d1 / (1 + d2 / (1 + ...)))
@@ -38,33 +55,14 @@ BetaContinuedFraction(double a, double b, double x)
 	h = d;
 	for (k = 1; k <= BETA_MAX_ITER; k++)
 	{
-		double		num;
 		double		delta;
 
 		if ((k & 1023) == 0)
 			CHECK_FOR_INTERRUPTS();
 
-		/* even step d(2k) */
-		num = k * (b - k) * x / ((a + 2.0 * k - 1.0) * (a + 2.0 * k));
-		d = 1.0 + num * d;
-		if (fabs(d) < BETA_TINY)
-			d = BETA_TINY;
-		c = 1.0 + num / c;
-		if (fabs(c) < BETA_TINY)
-			c = BETA_TINY;
-		d = 1.0 / d;
-		h *= d * c;
-
-		/* odd step d(2k+1) */
-		num = -(a + k) * (a + b + k) * x / ((a + 2.0 * k) * (a + 2.0 * k + 1.0));
-		d = 1.0 + num * d;
-		if (fabs(d) < BETA_TINY)
-			d = BETA_TINY;
-		c = 1.0 + num / c;
-		if (fabs(c) < BETA_TINY)
-			c = BETA_TINY;
-		d = 1.0 / d;
-		delta = d * c;
+		/* even step d(2k), then odd step d(2k+1) */
+		h *= LentzStep(k * (b - k) * x / ((a + 2.0 * k - 1.0) * (a + 2.0 * k)), &c, &d);
+		delta = LentzStep(-(a + k) * (a + b + k) * x / ((a + 2.0 * k) * (a + 2.0 * k + 1.0)), &c, &d);
 		h *= delta;
 		if (fabs(delta - 1.0) < BETA_EPS)
 			return h;

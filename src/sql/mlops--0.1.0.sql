@@ -534,6 +534,29 @@ $$;
 COMMENT ON FUNCTION mlops._is_numeric_column(regclass, text) IS
 	'internal: whether a column is smallint, integer, bigint, real, double precision or numeric (or a domain over one); NULL when it does not exist';
 
+/* Errors for a target or feature column that is missing or not numeric. */
+CREATE FUNCTION mlops._check_numeric_column(p_rel regclass, p_column text, p_role text) RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF mlops._is_numeric_column(p_rel, p_column) IS NULL THEN
+		RAISE EXCEPTION 'column "%" of relation "%" does not exist', p_column, p_rel
+			USING ERRCODE = 'undefined_column';
+	END IF;
+	IF NOT mlops._is_numeric_column(p_rel, p_column) THEN
+		RAISE EXCEPTION '% column "%" of relation "%" is not numeric', p_role, p_column, p_rel
+			USING ERRCODE = 'datatype_mismatch',
+				  DETAIL = format('Its type is %s.',
+								  (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a
+								   WHERE a.attrelid = p_rel AND a.attname = p_column)),
+				  HINT = 'Algorithm "linear" predicts a numeric target from numeric features.';
+	END IF;
+END;
+$$;
+COMMENT ON FUNCTION mlops._check_numeric_column(regclass, text, text) IS
+	'internal: raises the error for a target or feature column that does not exist or is not numeric';
+
 CREATE FUNCTION mlops._train(text, regclass, text, text[], text, jsonb, float8, text)
 RETURNS TABLE (model_id bigint, project text, version integer, algorithm text,
 			   deployed boolean, metrics jsonb, statistics jsonb, deploy_reason text)
@@ -627,18 +650,7 @@ BEGIN
 	v_params := v_params || jsonb_build_object('intercept', v_intercept, 'nulls', v_nulls);
 
 	/* ---- columns, checked against the catalog ---- */
-	IF mlops._is_numeric_column(v_rel, v_target) IS NULL THEN
-		RAISE EXCEPTION 'column "%" of relation "%" does not exist', v_target, v_rel
-			USING ERRCODE = 'undefined_column';
-	END IF;
-	IF NOT mlops._is_numeric_column(v_rel, v_target) THEN
-		RAISE EXCEPTION 'target column "%" of relation "%" is not numeric', v_target, v_rel
-			USING ERRCODE = 'datatype_mismatch',
-				  DETAIL = format('Its type is %s.',
-								  (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a
-								   WHERE a.attrelid = v_rel AND a.attname = v_target)),
-				  HINT = 'Algorithm "linear" predicts a numeric column.';
-	END IF;
+	PERFORM mlops._check_numeric_column(v_rel, v_target, 'target');
 
 	IF v_features IS NULL THEN
 		SELECT coalesce(array_agg(a.attname::text ORDER BY a.attnum), '{}')
@@ -667,18 +679,7 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
 	FOREACH v_f IN ARRAY v_features LOOP
-		IF mlops._is_numeric_column(v_rel, v_f) IS NULL THEN
-			RAISE EXCEPTION 'column "%" of relation "%" does not exist', v_f, v_rel
-				USING ERRCODE = 'undefined_column';
-		END IF;
-		IF NOT mlops._is_numeric_column(v_rel, v_f) THEN
-			RAISE EXCEPTION 'feature column "%" of relation "%" is not numeric', v_f, v_rel
-				USING ERRCODE = 'datatype_mismatch',
-					  DETAIL = format('Its type is %s.',
-									  (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a
-									   WHERE a.attrelid = v_rel AND a.attname = v_f)),
-					  HINT = 'Features of algorithm "linear" are numeric columns.';
-		END IF;
+		PERFORM mlops._check_numeric_column(v_rel, v_f, 'feature');
 	END LOOP;
 
 	/*
