@@ -97,9 +97,12 @@ FitStateCopyFlushed(const FitState *state)
 	return copy;
 }
 
-/* what is "y" (index 0) or "x" (index counts from 1) */
-static void
-CheckFinite(double v, const char *what, int index)
+/*
+ * Error for a NaN or infinite input: "cannot <action> <kind> value in <what>",
+ * what being "y" (index 0) or "x" (index counts from 1).
+ */
+void
+CheckFiniteInput(double v, const char *action, const char *what, int index)
 {
 	if (unlikely(!isfinite(v)))
 	{
@@ -108,11 +111,13 @@ CheckFinite(double v, const char *what, int index)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 index <= 0 ?
-				 errmsg("cannot fit a model to %s value in %s", kind, what) :
-				 errmsg("cannot fit a model to %s value in %s[%d]", kind, what, index),
+				 errmsg("cannot %s %s value in %s", action, kind, what) :
+				 errmsg("cannot %s %s value in %s[%d]", action, kind, what, index),
 				 errhint("Filter out or replace non-finite values.")));
 	}
 }
+
+#define CheckFinite(v, what, index) CheckFiniteInput((v), "fit a model to", (what), (index))
 
 static MemoryContext
 AggContextOrError(FunctionCallInfo fcinfo, const char *fname)

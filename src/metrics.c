@@ -82,22 +82,7 @@ Coefficients(ArrayType *coefs, int p)
 	return (const double *) ARR_DATA_PTR(coefs);
 }
 
-/* what is "y" (index 0) or "x" (index counts from 1) */
-static void
-CheckFiniteValue(double v, const char *what, int index)
-{
-	if (unlikely(!isfinite(v)))
-	{
-		const char *kind = isnan(v) ? "NaN" : (v > 0 ? "Infinity" : "-Infinity");
-
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 index <= 0 ?
-				 errmsg("cannot evaluate a model on %s value in %s", kind, what) :
-				 errmsg("cannot evaluate a model on %s value in %s[%d]", kind, what, index),
-				 errhint("Filter out or replace non-finite values.")));
-	}
-}
+#define CheckFiniteValue(v, what, index) CheckFiniteInput((v), "evaluate a model on", (what), (index))
 
 /* Add the error e = y - pred of one row. */
 static void

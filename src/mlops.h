@@ -55,6 +55,7 @@ extern FitState *FitStateCreate(int ncols, int bufcap, MemoryContext cxt);
 extern void FitStateAddRow(FitState *state, const double *x, double y);
 extern void FitStateFlush(FitState *state);
 extern FitState *FitStateCopyFlushed(const FitState *state);
+extern void CheckFiniteInput(double v, const char *action, const char *what, int index);
 
 /* linalg.c */
 extern void LinalgSetSingleThreaded(void);
