@@ -119,6 +119,7 @@ SELECT pg_temp.err($$SELECT mlops.fitstate_accum(NULL, 1, ARRAY[1])$$);
 SELECT pg_temp.err($$SELECT mlops.fit_columns(y, x) FROM (VALUES (1, 2)) v(y, x)$$);
 SELECT pg_temp.err($$SELECT mlops.fit_columns(y) FROM simple$$);
 
+SELECT pg_temp.err($$SELECT mlops.error_stats_final('{1, 2}')$$);
 RESET search_path;
 SET client_min_messages = warning;
 DROP SCHEMA regress_ols_fit CASCADE;

@@ -50,7 +50,10 @@ StatsOf(ArrayType *a)
 {
 	if (ARR_NDIM(a) != 1 || ARR_DIMS(a)[0] != ES_LEN || ARR_HASNULL(a) ||
 		ARR_ELEMTYPE(a) != FLOAT8OID)
-		elog(ERROR, "invalid error statistics state");
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid mlops.error_stats state"),
+				 errdetail("The state is a float8[] of %d elements without NULLs.", ES_LEN)));
 	return (double *) ARR_DATA_PTR(a);
 }
 
