@@ -272,7 +272,7 @@ COMMENT ON COLUMN mlops.deployments.project_id IS 'project deployed';
 COMMENT ON COLUMN mlops.deployments.model_id IS 'model put into service';
 COMMENT ON COLUMN mlops.deployments.deployed_at IS 'when it was deployed';
 COMMENT ON COLUMN mlops.deployments.deployed_by IS 'role that deployed it';
-COMMENT ON COLUMN mlops.deployments.strategy IS 'how the model was chosen: always, if_better, version, best, latest or rollback';
+COMMENT ON COLUMN mlops.deployments.strategy IS 'how the model was chosen: always, if_better, version, best, latest, rollback or retrain';
 COMMENT ON COLUMN mlops.deployments.reason IS 'why it was deployed, in words';
 
 CREATE VIEW mlops.deployed_models AS
@@ -298,7 +298,7 @@ COMMENT ON COLUMN mlops.deployed_models.version IS 'version of that model within
 COMMENT ON COLUMN mlops.deployed_models.algorithm IS 'algorithm of that model';
 COMMENT ON COLUMN mlops.deployed_models.deployed_at IS 'when it was deployed';
 COMMENT ON COLUMN mlops.deployed_models.deployed_by IS 'role that deployed it';
-COMMENT ON COLUMN mlops.deployed_models.strategy IS 'how it was chosen: always, if_better, version, best, latest or rollback';
+COMMENT ON COLUMN mlops.deployed_models.strategy IS 'how it was chosen: always, if_better, version, best, latest, rollback or retrain';
 COMMENT ON COLUMN mlops.deployed_models.reason IS 'why it was deployed, in words';
 COMMENT ON COLUMN mlops.deployed_models.project_id IS 'identifier of the project';
 COMMENT ON COLUMN mlops.deployed_models.deployment_id IS 'the deployment that put it into service';
@@ -534,6 +534,48 @@ $$;
 COMMENT ON FUNCTION mlops._is_numeric_column(regclass, text) IS
 	'internal: whether a column is smallint, integer, bigint, real, double precision or numeric (or a domain over one); NULL when it does not exist';
 
+/*
+ * SQL for the x arguments of the scans: ", 1::float8, "a"::float8, ..." (the
+ * intercept first), or ", ARRAY[...]" beyond 90 values, since a function
+ * takes at most 100 arguments.
+ */
+CREATE FUNCTION mlops._xargs_sql(p_features text[], p_intercept boolean) RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT CASE WHEN cardinality(l) <= 90 THEN ', ' || array_to_string(l, ', ')
+				ELSE ', ARRAY[' || array_to_string(l, ', ') || ']' END
+	FROM (SELECT CASE WHEN p_intercept THEN ARRAY['1::float8'] ELSE '{}' END
+				 || coalesce((SELECT array_agg(format('%I::float8', f) ORDER BY o)
+							  FROM unnest(p_features) WITH ORDINALITY AS u(f, o)), '{}') AS l) s;
+$$;
+COMMENT ON FUNCTION mlops._xargs_sql(text[], boolean) IS
+	'internal: SQL for the x arguments of the fit and metrics scans';
+
+/*
+ * SQL that is true for a row of the test split: the hash of the target and of
+ * every numeric column of the relation (whatever the features) is below the
+ * fraction; 'false' when nothing is held out.
+ */
+CREATE FUNCTION mlops._split_sql(p_rel regclass, p_target text, p_fraction float8) RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT CASE WHEN p_fraction > 0 THEN
+		format(CASE WHEN cardinality(l) <= 90 THEN 'mlops.holdout_hash(%s) < %L::float8'
+					ELSE 'mlops.holdout_hash(ARRAY[%s]) < %L::float8' END,
+			   array_to_string(l, ', '), p_fraction)
+		ELSE 'false' END
+	FROM (SELECT format('%I::float8', p_target)
+				 || coalesce((SELECT array_agg(format('%I::float8', a.attname) ORDER BY a.attnum)
+							  FROM pg_catalog.pg_attribute a
+							  WHERE a.attrelid = p_rel AND a.attnum > 0 AND NOT a.attisdropped
+								AND a.attname <> p_target
+								AND mlops._is_numeric_column(p_rel, a.attname::text)), '{}') AS l) s;
+$$;
+COMMENT ON FUNCTION mlops._split_sql(regclass, text, float8) IS
+	'internal: SQL condition that puts a row of the relation in the test split';
+
 /* Errors for a target or feature column that is missing or not numeric. */
 CREATE FUNCTION mlops._check_numeric_column(p_rel regclass, p_column text, p_role text) RETURNS void
 LANGUAGE plpgsql STABLE
@@ -578,9 +620,8 @@ DECLARE
 	v_key text;
 	v_f text;
 	v_ycol text;
-	v_xlist text[];
+	v_xcount integer;
 	v_xargs text;
-	v_hashlist text[];
 	v_argmap text;
 	v_errmsg text;
 	v_errstate text;
@@ -631,12 +672,18 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
 	FOR v_key IN SELECT jsonb_object_keys(v_params) LOOP
-		IF v_key NOT IN ('intercept', 'nulls') THEN
+		IF v_key NOT IN ('intercept', 'nulls', 'margin') THEN
 			RAISE EXCEPTION 'unknown parameter "%" for algorithm "linear"', v_key
 				USING ERRCODE = 'invalid_parameter_value',
-					  HINT = 'Parameters of algorithm "linear" are "intercept" and "nulls".';
+					  HINT = 'Parameters of algorithm "linear" are "intercept", "nulls" and "margin".';
 		END IF;
 	END LOOP;
+	IF v_params ? 'margin' AND (jsonb_typeof(v_params -> 'margin') <> 'number'
+								OR NOT ((v_params ->> 'margin')::float8 >= 0 AND (v_params ->> 'margin')::float8 < 1)) THEN
+		RAISE EXCEPTION 'parameter "margin" must be a number at least 0 and less than 1'
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = 'It is the share by which a retrained model must beat the deployed one.';
+	END IF;
 	IF v_params ? 'intercept' AND jsonb_typeof(v_params -> 'intercept') <> 'boolean' THEN
 		RAISE EXCEPTION 'parameter "intercept" must be true or false'
 			USING ERRCODE = 'invalid_parameter_value';
@@ -689,28 +736,9 @@ BEGIN
 	 * 100 arguments.
 	 */
 	v_ycol := format('%I::float8', v_target);
-	SELECT array_agg(format('%I::float8', f) ORDER BY o) INTO v_xlist
-	FROM unnest(v_features) WITH ORDINALITY AS u(f, o);
-	v_xlist := CASE WHEN v_intercept THEN ARRAY['1::float8'] ELSE '{}' END || coalesce(v_xlist, '{}');
-	IF cardinality(v_xlist) <= 90 THEN
-		v_xargs := ', ' || array_to_string(v_xlist, ', ');
-	ELSE
-		v_xargs := ', ARRAY[' || array_to_string(v_xlist, ', ') || ']';
-	END IF;
-	IF v_fraction > 0 THEN
-		/* the split hashes the target and every numeric column, whatever the features */
-		SELECT array_agg(format('%I::float8', a.attname) ORDER BY a.attnum) INTO v_hashlist
-		FROM pg_catalog.pg_attribute a
-		WHERE a.attrelid = v_rel AND a.attnum > 0 AND NOT a.attisdropped
-		  AND a.attname <> v_target AND mlops._is_numeric_column(v_rel, a.attname::text);
-		v_hashlist := v_ycol || coalesce(v_hashlist, '{}');
-		v_split := format(CASE WHEN cardinality(v_hashlist) <= 90
-							   THEN 'mlops.holdout_hash(%s) < %L::float8'
-							   ELSE 'mlops.holdout_hash(ARRAY[%s]) < %L::float8' END,
-						  array_to_string(v_hashlist, ', '), v_fraction);
-	ELSE
-		v_split := 'false';
-	END IF;
+	v_xargs := mlops._xargs_sql(v_features, v_intercept);
+	v_xcount := cardinality(v_features) + v_intercept::int;
+	v_split := mlops._split_sql(v_rel, v_target, v_fraction);
 	v_names := CASE WHEN v_intercept THEN ARRAY['(intercept)'] ELSE '{}' END || v_features;
 	/* which argument is which, for errors about values */
 	v_argmap := format('y is column "%s"; x[1], x[2], ... are, in order: %s.', v_target,
@@ -719,7 +747,7 @@ BEGIN
 
 	BEGIN
 		v_sql := format('SELECT %s(%s%s) FROM %s WHERE NOT (%s)',
-						CASE WHEN cardinality(v_xlist) <= 90 THEN 'mlops.fit_columns' ELSE 'mlops.fit_state' END,
+						CASE WHEN v_xcount <= 90 THEN 'mlops.fit_columns' ELSE 'mlops.fit_state' END,
 						v_ycol, v_xargs, v_rel, v_split);
 		EXECUTE v_sql INTO v_state;
 
@@ -833,3 +861,286 @@ AS $$
 $$;
 COMMENT ON FUNCTION mlops.train(text, regclass, text, text[], text, jsonb, float8, text) IS
 	'trains a new version of a project on a relation, evaluates it on a deterministic hold-out, records it and deploys it as asked';
+
+/* ------------------------------------------------------------------------
+ * Retraining: champion and challenger, pg_cron schedules
+ * ------------------------------------------------------------------------ */
+
+CREATE TABLE mlops.retrain_runs (
+	run_id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+	project_id bigint NOT NULL REFERENCES mlops.projects ON DELETE CASCADE,
+	started_at timestamptz NOT NULL,
+	finished_at timestamptz NOT NULL,
+	triggered_by text NOT NULL CHECK (triggered_by IN ('manual', 'schedule')),
+	run_by name NOT NULL DEFAULT current_user,
+	deploy text NOT NULL,
+	champion_model_id bigint REFERENCES mlops.models ON DELETE SET NULL,
+	challenger_model_id bigint REFERENCES mlops.models ON DELETE SET NULL,
+	score text,
+	champion_score float8,
+	challenger_score float8,
+	decision text NOT NULL CHECK (decision IN ('deployed', 'kept', 'failed')),
+	reason text NOT NULL,
+	error text,
+	error_sqlstate text
+);
+COMMENT ON TABLE mlops.retrain_runs IS 'one row per retraining: the champion and challenger, their scores, and the decision';
+COMMENT ON COLUMN mlops.retrain_runs.run_id IS 'identifier of the run';
+COMMENT ON COLUMN mlops.retrain_runs.project_id IS 'project retrained';
+COMMENT ON COLUMN mlops.retrain_runs.started_at IS 'when the run started';
+COMMENT ON COLUMN mlops.retrain_runs.finished_at IS 'when the run ended';
+COMMENT ON COLUMN mlops.retrain_runs.triggered_by IS 'manual (mlops.retrain) or schedule (a pg_cron job)';
+COMMENT ON COLUMN mlops.retrain_runs.run_by IS 'role that ran it';
+COMMENT ON COLUMN mlops.retrain_runs.deploy IS 'deploy mode: always, if_better or never';
+COMMENT ON COLUMN mlops.retrain_runs.champion_model_id IS 'model deployed when the challenger was compared with it, if any';
+COMMENT ON COLUMN mlops.retrain_runs.challenger_model_id IS 'model trained by the run (NULL when the run failed: its work was rolled back)';
+COMMENT ON COLUMN mlops.retrain_runs.score IS 'what was compared: test rmse (on the same fresh hold-out) or train rmse (on all rows, without a hold-out)';
+COMMENT ON COLUMN mlops.retrain_runs.champion_score IS 'score of the champion on the current data';
+COMMENT ON COLUMN mlops.retrain_runs.challenger_score IS 'score of the challenger on the current data';
+COMMENT ON COLUMN mlops.retrain_runs.decision IS 'deployed (the challenger serves now), kept (the champion stays) or failed';
+COMMENT ON COLUMN mlops.retrain_runs.reason IS 'why, in words';
+COMMENT ON COLUMN mlops.retrain_runs.error IS 'error message of a failed run';
+COMMENT ON COLUMN mlops.retrain_runs.error_sqlstate IS 'SQLSTATE of the error of a failed run';
+SELECT pg_catalog.pg_extension_config_dump('mlops.retrain_runs', '');
+SELECT pg_catalog.pg_extension_config_dump('mlops.retrain_runs_run_id_seq', '');
+GRANT SELECT ON mlops.retrain_runs TO PUBLIC;
+
+CREATE VIEW mlops.retrain_history AS
+SELECT r.run_id, p.name AS project, r.started_at, r.finished_at,
+	   r.finished_at - r.started_at AS duration,
+	   r.triggered_by, r.run_by, r.deploy,
+	   ch.version AS champion_version, cl.version AS challenger_version,
+	   r.score, r.champion_score, r.challenger_score, r.decision, r.reason, r.error, r.error_sqlstate
+FROM mlops.retrain_runs r
+JOIN mlops.projects p ON p.project_id = r.project_id
+LEFT JOIN mlops.models ch ON ch.model_id = r.champion_model_id
+LEFT JOIN mlops.models cl ON cl.model_id = r.challenger_model_id;
+COMMENT ON VIEW mlops.retrain_history IS 'retraining runs with project names, versions and durations';
+COMMENT ON COLUMN mlops.retrain_history.run_id IS 'identifier of the run';
+COMMENT ON COLUMN mlops.retrain_history.project IS 'name of the project';
+COMMENT ON COLUMN mlops.retrain_history.started_at IS 'when the run started';
+COMMENT ON COLUMN mlops.retrain_history.finished_at IS 'when the run ended';
+COMMENT ON COLUMN mlops.retrain_history.duration IS 'how long the run took';
+COMMENT ON COLUMN mlops.retrain_history.triggered_by IS 'manual or schedule';
+COMMENT ON COLUMN mlops.retrain_history.run_by IS 'role that ran it';
+COMMENT ON COLUMN mlops.retrain_history.deploy IS 'deploy mode of the run';
+COMMENT ON COLUMN mlops.retrain_history.champion_version IS 'version deployed before the run';
+COMMENT ON COLUMN mlops.retrain_history.challenger_version IS 'version the run trained';
+COMMENT ON COLUMN mlops.retrain_history.score IS 'test rmse or train rmse';
+COMMENT ON COLUMN mlops.retrain_history.champion_score IS 'score of the champion on the current data';
+COMMENT ON COLUMN mlops.retrain_history.challenger_score IS 'score of the challenger on the current data';
+COMMENT ON COLUMN mlops.retrain_history.decision IS 'deployed, kept or failed';
+COMMENT ON COLUMN mlops.retrain_history.reason IS 'why, in words';
+COMMENT ON COLUMN mlops.retrain_history.error IS 'error message of a failed run';
+COMMENT ON COLUMN mlops.retrain_history.error_sqlstate IS 'SQLSTATE of a failed run';
+GRANT SELECT ON mlops.retrain_history TO PUBLIC;
+
+/* RMSE of a stored model on the rows of a relation that satisfy a condition (SQL). */
+CREATE FUNCTION mlops._model_rmse(p_model_id bigint, p_rel regclass, p_where text) RETURNS float8
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	m mlops.models;
+	f text;
+	v_rmse float8;
+BEGIN
+	SELECT * INTO m FROM mlops.models WHERE model_id = p_model_id;
+	PERFORM mlops._check_numeric_column(p_rel, m.target, 'target');
+	FOREACH f IN ARRAY m.features LOOP
+		PERFORM mlops._check_numeric_column(p_rel, f, 'feature');
+	END LOOP;
+	EXECUTE format('SELECT (mlops.error_stats($1, %I::float8%s))[2] FROM %s WHERE %s',
+				   m.target, mlops._xargs_sql(m.features, m.intercept), p_rel, p_where)
+	INTO v_rmse USING m.coefficients;
+	RETURN v_rmse;
+END;
+$$;
+COMMENT ON FUNCTION mlops._model_rmse(bigint, regclass, text) IS
+	'internal: RMSE of a stored model on the rows of a relation that satisfy a condition';
+
+CREATE FUNCTION mlops._retrain(p_project text, p_deploy text, p_triggered_by text)
+RETURNS mlops.retrain_runs
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	v_start timestamptz := clock_timestamp();
+	p mlops.projects;
+	t record;
+	v_champion bigint;
+	v_challenger bigint;
+	v_score text;
+	v_champion_score float8;
+	v_challenger_score float8;
+	v_margin float8;
+	v_decision text;
+	v_reason text;
+	v_error text;
+	v_sqlstate text;
+	r mlops.retrain_runs;
+BEGIN
+	IF p_deploy IS NULL OR p_deploy NOT IN ('always', 'if_better', 'never') THEN
+		RAISE EXCEPTION 'unknown deploy mode "%"', p_deploy
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Use "always", "if_better" or "never".';
+	END IF;
+	SELECT * INTO p FROM mlops.projects WHERE name = p_project;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'project "%" does not exist', p_project
+			USING ERRCODE = 'undefined_object';
+	END IF;
+	IF p.relation IS NULL THEN
+		RAISE EXCEPTION 'project "%" has no training configuration to retrain with', p_project
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'Train it once with mlops.train().';
+	END IF;
+
+	/* the challenger's work is undone if anything fails; the run is recorded either way */
+	BEGIN
+		SELECT * INTO t FROM mlops._train(p.name, p.relation::regclass, p.target, p.features,
+										  p.algorithm, p.params, p.test_fraction, 'never');
+		v_challenger := t.model_id;
+		/* _train holds the project row lock now: the champion read here stays the champion */
+		SELECT d.model_id INTO v_champion FROM mlops.deployed_models d WHERE d.project_id = p.project_id;
+		v_margin := coalesce((p.params ->> 'margin')::float8, 0);
+		IF v_champion IS NOT NULL THEN
+			IF t.metrics ? 'test' THEN
+				v_score := 'test rmse';
+				v_challenger_score := (t.metrics -> 'test' ->> 'rmse')::float8;
+				v_champion_score := mlops._model_rmse(v_champion, p.relation::regclass,
+					mlops._split_sql(p.relation::regclass, p.target, p.test_fraction));
+			ELSE
+				v_score := 'train rmse';
+				v_challenger_score := (t.metrics -> 'train' ->> 'rmse')::float8;
+				v_champion_score := mlops._model_rmse(v_champion, p.relation::regclass, 'true');
+			END IF;
+		END IF;
+
+		IF p_deploy = 'always' THEN
+			v_decision := 'deployed';
+			v_reason := 'deploy => always';
+		ELSIF p_deploy = 'never' THEN
+			v_decision := 'kept';
+			v_reason := 'deploy => never';
+		ELSIF v_champion IS NULL THEN
+			v_decision := 'deployed';
+			v_reason := 'no model was deployed';
+		ELSIF v_challenger_score < v_champion_score * (1 - v_margin) THEN
+			v_decision := 'deployed';
+			v_reason := format('challenger %s %s beats champion %s by more than the margin %s',
+							   v_score, v_challenger_score, v_champion_score, v_margin);
+		ELSE
+			v_decision := 'kept';
+			v_reason := format('challenger %s %s does not beat champion %s by more than the margin %s',
+							   v_score, v_challenger_score, v_champion_score, v_margin);
+		END IF;
+		IF v_decision = 'deployed' THEN
+			INSERT INTO mlops.deployments (project_id, model_id, strategy, reason)
+			VALUES (p.project_id, v_challenger, 'retrain', v_reason);
+		END IF;
+	EXCEPTION WHEN OTHERS THEN
+		GET STACKED DIAGNOSTICS v_error = MESSAGE_TEXT, v_sqlstate = RETURNED_SQLSTATE;
+		v_decision := 'failed';
+		v_reason := 'the retraining failed and its work was rolled back';
+		v_challenger := NULL;
+		v_champion_score := NULL;
+		v_challenger_score := NULL;
+		SELECT d.model_id INTO v_champion FROM mlops.deployed_models d WHERE d.project_id = p.project_id;
+	END;
+
+	INSERT INTO mlops.retrain_runs (project_id, started_at, finished_at, triggered_by, deploy,
+									champion_model_id, challenger_model_id, score, champion_score,
+									challenger_score, decision, reason, error, error_sqlstate)
+	VALUES (p.project_id, v_start, clock_timestamp(), p_triggered_by, p_deploy,
+			v_champion, v_challenger, v_score, v_champion_score, v_challenger_score,
+			v_decision, v_reason, v_error, v_sqlstate)
+	RETURNING * INTO r;
+	RETURN r;
+END;
+$$;
+COMMENT ON FUNCTION mlops._retrain(text, text, text) IS 'internal: the body of mlops.retrain and of scheduled runs';
+
+CREATE FUNCTION mlops.retrain(project text, deploy text DEFAULT 'if_better') RETURNS mlops.retrain_runs
+LANGUAGE sql
+AS $$
+	SELECT * FROM mlops._retrain($1, $2, 'manual');
+$$;
+COMMENT ON FUNCTION mlops.retrain(text, text) IS
+	'retrains a project with its stored configuration on the current data, compares the challenger with the deployed champion on the same hold-out, deploys as asked, and records the run in mlops.retrain_runs';
+
+/* The name of a project's pg_cron job. */
+CREATE FUNCTION mlops._retrain_job_name(p_project text) RETURNS text
+LANGUAGE sql IMMUTABLE
+AS $$
+	SELECT 'mlops retrain ' || p_project;
+$$;
+COMMENT ON FUNCTION mlops._retrain_job_name(text) IS 'internal: name of the pg_cron job that retrains a project';
+
+CREATE FUNCTION mlops._require_pg_cron() RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'pg_cron') THEN
+		RAISE EXCEPTION 'pg_cron is not installed in database "%"', current_database()
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = format('pg_cron runs jobs in one database, named by cron.database_name (%s): '
+								'add pg_cron to shared_preload_libraries, CREATE EXTENSION pg_cron there, '
+								'and keep the project in that database.',
+								coalesce(current_setting('cron.database_name', true), 'not set'));
+	END IF;
+END;
+$$;
+COMMENT ON FUNCTION mlops._require_pg_cron() IS 'internal: error with a hint when pg_cron is missing from this database';
+
+CREATE FUNCTION mlops.schedule_retrain(project text, schedule text, deploy text DEFAULT 'if_better',
+									   only_on_drift boolean DEFAULT false)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	v_jobid bigint;
+BEGIN
+	IF $3 IS NULL OR $3 NOT IN ('always', 'if_better', 'never') THEN
+		RAISE EXCEPTION 'unknown deploy mode "%"', $3
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Use "always", "if_better" or "never".';
+	END IF;
+	IF $4 THEN
+		RAISE EXCEPTION 'only_on_drift needs drift monitoring, which this version of mlops does not have'
+			USING ERRCODE = 'feature_not_supported';
+	END IF;
+	IF NOT EXISTS (SELECT 1 FROM mlops.projects p WHERE p.name = $1) THEN
+		RAISE EXCEPTION 'project "%" does not exist', $1
+			USING ERRCODE = 'undefined_object';
+	END IF;
+	PERFORM mlops._require_pg_cron();
+	EXECUTE 'SELECT cron.schedule($1, $2, $3)' INTO v_jobid
+		USING mlops._retrain_job_name($1), $2,
+			  format('SELECT run_id, decision FROM mlops._retrain(%L, %L, %L)', $1, $3, 'schedule');
+	RETURN v_jobid;
+END;
+$$;
+COMMENT ON FUNCTION mlops.schedule_retrain(text, text, text, boolean) IS
+	'creates (or replaces) the pg_cron job "mlops retrain <project>" that retrains the project on a cron schedule; returns the job id';
+
+CREATE FUNCTION mlops.unschedule_retrain(project text) RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	v_jobid bigint;
+BEGIN
+	PERFORM mlops._require_pg_cron();
+	EXECUTE 'SELECT jobid FROM cron.job WHERE jobname = $1 AND username = current_user' INTO v_jobid
+		USING mlops._retrain_job_name($1);
+	IF v_jobid IS NULL THEN
+		RAISE EXCEPTION 'project "%" has no retraining schedule', $1
+			USING ERRCODE = 'undefined_object';
+	END IF;
+	EXECUTE 'SELECT cron.unschedule($1)' USING v_jobid;
+END;
+$$;
+COMMENT ON FUNCTION mlops.unschedule_retrain(text) IS 'removes the pg_cron job that retrains a project';
