@@ -20,7 +20,7 @@ SELECT t.oid::regtype AS type
 FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace AND n.nspname = 'mlops'
 LEFT JOIN pg_class c ON c.oid = t.typrelid
 WHERE (t.typtype = 'b' AND t.typcategory <> 'A') OR (t.typtype = 'c' AND c.relkind = 'c')
-ORDER BY 1::text;
+ORDER BY t.oid::regtype::text;
 -- ... and so does every column of the tables and views a BI tool reads.
 SELECT c.relname, a.attname AS undocumented_column
 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
@@ -33,13 +33,13 @@ ORDER BY 1, 2;
 SELECT a.aggfnoid::regprocedure AS aggregate, p.proparallel, a.aggcombinefn <> 0 AS has_combine
 FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
 JOIN pg_namespace n ON n.oid = p.pronamespace AND n.nspname = 'mlops'
-ORDER BY 1::text;
+ORDER BY a.aggfnoid::regprocedure::text;
 
 -- Prediction reads the registry: STABLE, never IMMUTABLE; it never writes, so it is parallel safe.
 SELECT p.oid::regprocedure AS function, p.provolatile, p.proparallel, p.proisstrict
 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace AND n.nspname = 'mlops'
 WHERE p.proname IN ('predict', 'train', 'deploy', 'drop_project')
-ORDER BY 1::text;
+ORDER BY p.oid::regprocedure::text;
 
 -- The registry is kept by pg_dump.
 SELECT c.relname FROM pg_extension e, unnest(e.extconfig) AS x(oid) JOIN pg_class c ON c.oid = x.oid
