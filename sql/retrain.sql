@@ -63,6 +63,31 @@ SELECT p.name, m.version, d.strategy
 FROM mlops.deployments d JOIN mlops.models m USING (model_id) JOIN mlops.projects p ON p.project_id = d.project_id
 ORDER BY d.deployment_id;
 
+-- Incremental refit: with params.incremental_column, retrain folds only the rows past
+-- the champion's watermark into its stored state, and equals a full refit on all rows.
+CREATE TABLE inc (id int, a int, b int, y float8);
+INSERT INTO inc SELECT i, i % 13, (i * 7) % 11, 3 + 2 * (i % 13) - (i * 7) % 11 + ((i * 7919) % 17) / 10.0
+FROM generate_series(1, 1000) i;
+SELECT deployed FROM mlops.train('inc', 'inc', 'y', ARRAY['a', 'b'], params => '{"incremental_column": "id"}');
+SELECT m.version, m.watermark FROM mlops.models m JOIN mlops.projects p USING (project_id) WHERE p.name = 'inc';
+INSERT INTO inc SELECT i, i % 13, (i * 7) % 11, 3 + 2 * (i % 13) - (i * 7) % 11 + ((i * 7919) % 17) / 10.0
+FROM generate_series(1001, 1600) i;
+SELECT decision, reason LIKE '%; incremental refit: rows with id > 1000 folded into version 1' AS incremental
+FROM mlops.retrain('inc', deploy => 'always');
+SELECT version FROM mlops.train('inc_full', 'inc', 'y', ARRAY['a', 'b']);
+SELECT i.version, i.watermark, i.n_rows = f.n_rows AS same_rows,
+	   (SELECT max(abs(x - y) / abs(y)) FROM unnest(i.coefficients, f.coefficients) AS u(x, y)) < 1e-10 AS same_coef,
+	   (SELECT max(abs(x::float8 - y::float8) / abs(y::float8))
+		FROM unnest(ARRAY(SELECT jsonb_array_elements_text(i.statistics -> 'std_err')),
+					ARRAY(SELECT jsonb_array_elements_text(f.statistics -> 'std_err'))) AS u(x, y)) < 1e-10 AS same_std_err
+FROM mlops.models i, mlops.models f
+WHERE i.project_id = (SELECT project_id FROM mlops.projects WHERE name = 'inc') AND i.version = 2
+  AND f.project_id = (SELECT project_id FROM mlops.projects WHERE name = 'inc_full');
+SELECT split, metric FROM mlops.metrics mt JOIN mlops.models m USING (model_id)
+WHERE m.project_id = (SELECT project_id FROM mlops.projects WHERE name = 'inc') AND m.version = 2
+ORDER BY 1, 2;
+SELECT pg_temp.err($$SELECT * FROM mlops.train('inc', 'inc', 'y', params => '{"incremental_column": "nope"}')$$);
+
 -- Errors
 SELECT pg_temp.err($$SELECT * FROM mlops.retrain('nope')$$);
 SELECT pg_temp.err($$SELECT * FROM mlops.retrain('r', deploy => 'maybe')$$);

@@ -209,6 +209,41 @@ SELECT project, version FROM mlops.deployed_models;
 SELECT round(mlops.predict('houses', ARRAY[120, 3, 10, 5.5])) AS "after the rollback: version 1";
 SQL
 
+say "The market changes: retrain, champion against challenger" \
+	"Prices now rise by 5,000 more per room.  mlops.retrain trains a challenger with the" \
+	"project's stored configuration (that of its latest training), scores it and the deployed" \
+	"champion on the same hold-out of the current rows, and deploys it only if it is better." \
+	"Every run is recorded in mlops.retrain_runs."
+sql <<'SQL'
+SELECT version, deployed FROM mlops.train('houses', 'houses', 'price', deploy => 'never');
+UPDATE houses SET price = price + 5000 * rooms;
+SELECT decision, score, round(champion_score) AS champion, round(challenger_score) AS challenger, reason
+FROM mlops.retrain('houses');
+SQL
+
+say "Retrain on a schedule with pg_cron" \
+	"pg_cron (preloaded in this cluster, serving this database) runs the retraining every" \
+	"minute.  The prices rise once more; the next run, at the start of the next minute," \
+	"retrains and deploys the better model by itself."
+sql <<'SQL'
+CREATE EXTENSION pg_cron;
+SELECT mlops.schedule_retrain('houses', '* * * * *') AS pg_cron_job;
+UPDATE houses SET price = price + 3000 * rooms;
+SQL
+echo "   Waiting for pg_cron's next minute ..."
+for _ in $(seq 1 150); do
+	n=$(psql -X -A -t -c "SELECT count(*) FROM mlops.retrain_runs WHERE triggered_by = 'schedule'")
+	[ "$n" -ge 1 ] && break
+	sleep 1
+done
+sql <<'SQL'
+SELECT run_id, triggered_by, champion_version, challenger_version, decision,
+       round(champion_score) AS champion, round(challenger_score) AS challenger,
+       date_trunc('second', duration) AS duration
+FROM mlops.retrain_history ORDER BY run_id;
+SELECT mlops.unschedule_retrain('houses');
+SQL
+
 say "The history of deployments" \
 	"mlops.deployments keeps every decision, with who made it, when and why."
 sql <<'SQL'

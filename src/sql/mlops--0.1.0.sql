@@ -222,6 +222,7 @@ CREATE TABLE mlops.models (
 	n_skipped bigint NOT NULL DEFAULT 0,
 	trained_at timestamptz NOT NULL DEFAULT now(),
 	trained_by name NOT NULL DEFAULT current_user,
+	watermark text,
 	UNIQUE (project_id, version)
 );
 COMMENT ON TABLE mlops.models IS 'every trained version of every project';
@@ -242,6 +243,7 @@ COMMENT ON COLUMN mlops.models.n_rows IS 'rows used for training (training split
 COMMENT ON COLUMN mlops.models.n_skipped IS 'rows skipped for NULL values';
 COMMENT ON COLUMN mlops.models.trained_at IS 'when the model was trained';
 COMMENT ON COLUMN mlops.models.trained_by IS 'role that trained the model';
+COMMENT ON COLUMN mlops.models.watermark IS 'with params.incremental_column: the largest value of that column in the data the model has seen (text form)';
 
 CREATE TABLE mlops.metrics (
 	model_id bigint NOT NULL REFERENCES mlops.models ON DELETE CASCADE,
@@ -499,12 +501,17 @@ DECLARE
 	p mlops.projects;
 BEGIN
 	p := mlops._lock_project($1);
+	/* its pg_cron job goes too */
+	IF EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'pg_cron') THEN
+		EXECUTE 'SELECT cron.unschedule(jobid) FROM cron.job WHERE jobname = $1 AND username = current_user'
+			USING mlops._retrain_job_name($1);
+	END IF;
 	DELETE FROM mlops.deployments WHERE project_id = p.project_id;
 	DELETE FROM mlops.models WHERE project_id = p.project_id;
 	DELETE FROM mlops.projects WHERE project_id = p.project_id;
 END;
 $$;
-COMMENT ON FUNCTION mlops.drop_project(text) IS 'drops a project with all its models, metrics and deployments';
+COMMENT ON FUNCTION mlops.drop_project(text) IS 'drops a project with all its models, metrics, deployments, retraining runs and retraining schedule';
 
 /* ------------------------------------------------------------------------
  * Training
@@ -576,6 +583,86 @@ $$;
 COMMENT ON FUNCTION mlops._split_sql(regclass, text, float8) IS
 	'internal: SQL condition that puts a row of the relation in the test split';
 
+/*
+ * Record a trained model: the project (created on first use and locked, so
+ * versions never collide), the model, its metrics, and its deployment as the
+ * deploy mode says.
+ */
+CREATE FUNCTION mlops._record_model(p_project text, p_rel regclass, p_target text, p_features text[],
+									p_algorithm text, p_params jsonb, p_fraction float8, p_intercept boolean,
+									p_res mlops.ols_result, p_state mlops.fitstate, p_metrics jsonb,
+									p_watermark text, p_deploy text)
+RETURNS TABLE (model_id bigint, version integer, deployed boolean, reason text)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+	v_proj mlops.projects;
+	v_version integer;
+	v_model_id bigint;
+	v_old_model bigint;
+	v_split text;
+	v_old_score float8;
+	v_new_score float8;
+	v_deployed boolean := false;
+	v_reason text;
+BEGIN
+	INSERT INTO mlops.projects AS p (name) VALUES (p_project) ON CONFLICT (name) DO NOTHING;
+	v_proj := mlops._lock_project(p_project);
+	UPDATE mlops.projects p
+	SET relation = p_rel::text, target = p_target, features = p_features,
+		algorithm = p_algorithm, params = p_params, test_fraction = p_fraction
+	WHERE p.project_id = v_proj.project_id;
+
+	SELECT coalesce(max(m.version), 0) + 1 INTO v_version
+	FROM mlops.models m WHERE m.project_id = v_proj.project_id;
+
+	INSERT INTO mlops.models AS m (project_id, version, algorithm, params, relation, target, features,
+								   intercept, coefficients, statistics, state, test_fraction, n_rows,
+								   n_skipped, watermark)
+	VALUES (v_proj.project_id, v_version, p_algorithm, p_params, p_rel::text, p_target, p_features,
+			p_intercept, p_res.coef, to_jsonb(p_res), p_state, p_fraction, p_res.n_rows,
+			p_res.n_skipped, p_watermark)
+	RETURNING m.model_id INTO v_model_id;
+
+	INSERT INTO mlops.metrics (model_id, split, metric, value)
+	SELECT v_model_id, s.key, m.key, (m.value #>> '{}')::float8
+	FROM jsonb_each(p_metrics) s, jsonb_each(s.value) m;
+
+	SELECT d.model_id INTO v_old_model FROM mlops.deployed_models d WHERE d.project_id = v_proj.project_id;
+	IF p_deploy = 'always' THEN
+		v_deployed := true;
+		v_reason := 'deploy => always';
+	ELSIF p_deploy = 'never' THEN
+		v_reason := 'deploy => never';
+	ELSIF v_old_model IS NULL THEN
+		v_deployed := true;
+		v_reason := 'no model was deployed';
+	ELSE
+		/* compare like with like: test RMSE when both have one, else training RMSE */
+		v_split := CASE WHEN mlops._rmse(v_old_model, 'test') IS NOT NULL
+							 AND mlops._rmse(v_model_id, 'test') IS NOT NULL
+						THEN 'test' ELSE 'train' END;
+		v_old_score := mlops._rmse(v_old_model, v_split);
+		v_new_score := mlops._rmse(v_model_id, v_split);
+		v_deployed := v_new_score < v_old_score;
+		v_reason := format('%s rmse %s %s %s of deployed version %s',
+						   v_split, v_new_score,
+						   CASE WHEN v_deployed THEN 'beats' ELSE 'does not beat' END,
+						   v_old_score,
+						   (SELECT m.version FROM mlops.models m WHERE m.model_id = v_old_model));
+	END IF;
+	IF v_deployed THEN
+		INSERT INTO mlops.deployments (project_id, model_id, strategy, reason)
+		VALUES (v_proj.project_id, v_model_id, p_deploy, v_reason);
+	END IF;
+	RETURN QUERY SELECT v_model_id, v_version, v_deployed, v_reason;
+END;
+$$;
+COMMENT ON FUNCTION mlops._record_model(text, regclass, text, text[], text, jsonb, float8, boolean, mlops.ols_result, mlops.fitstate, jsonb, text, text) IS
+	'internal: records a trained model (project, model, metrics) and deploys it as asked';
+
 /* Errors for a target or feature column that is missing or not numeric. */
 CREATE FUNCTION mlops._check_numeric_column(p_rel regclass, p_column text, p_role text) RETURNS void
 LANGUAGE plpgsql STABLE
@@ -633,15 +720,7 @@ DECLARE
 	v_names text[];
 	v_metrics jsonb;
 	v_skipped bigint;
-	v_proj mlops.projects;
-	v_version integer;
-	v_model_id bigint;
-	v_old_model bigint;
-	v_old_score float8;
-	v_split_name text;
-	v_new_score float8;
-	v_deployed boolean := false;
-	v_reason text;
+	v_watermark text;
 	r record;
 BEGIN
 	/* ---- arguments ---- */
@@ -672,10 +751,10 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
 	FOR v_key IN SELECT jsonb_object_keys(v_params) LOOP
-		IF v_key NOT IN ('intercept', 'nulls', 'margin') THEN
+		IF v_key NOT IN ('intercept', 'nulls', 'margin', 'incremental_column') THEN
 			RAISE EXCEPTION 'unknown parameter "%" for algorithm "linear"', v_key
 				USING ERRCODE = 'invalid_parameter_value',
-					  HINT = 'Parameters of algorithm "linear" are "intercept", "nulls" and "margin".';
+					  HINT = 'Parameters of algorithm "linear" are "intercept", "nulls", "margin" and "incremental_column".';
 		END IF;
 	END LOOP;
 	IF v_params ? 'margin' AND (jsonb_typeof(v_params -> 'margin') <> 'number'
@@ -687,6 +766,14 @@ BEGIN
 	IF v_params ? 'intercept' AND jsonb_typeof(v_params -> 'intercept') <> 'boolean' THEN
 		RAISE EXCEPTION 'parameter "intercept" must be true or false'
 			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF v_params ? 'incremental_column' AND (jsonb_typeof(v_params -> 'incremental_column') <> 'string'
+			OR NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+						   WHERE a.attrelid = v_rel AND a.attname = v_params ->> 'incremental_column'
+							 AND a.attnum > 0 AND NOT a.attisdropped)) THEN
+		RAISE EXCEPTION 'parameter "incremental_column" must name a column of relation "%"', v_rel
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = 'It names a column whose values only grow, such as a timestamp or a serial id.';
 	END IF;
 	v_intercept := coalesce((v_params ->> 'intercept')::boolean, true);
 	v_nulls := coalesce(v_params ->> 'nulls', 'skip');
@@ -768,10 +855,13 @@ BEGIN
 			'SELECT jsonb_object_agg(CASE WHEN is_test THEN ''test'' ELSE ''train'' END, '
 			'  jsonb_build_object(''n'', s[1], ''rmse'', s[2], ''mae'', s[3], ''r2'', s[4])) '
 			'  FILTER (WHERE s[1] > 0), '
-			'  sum(s[5])::bigint '
-			'FROM (SELECT %s AS is_test, mlops.error_stats($1, %s%s) AS s FROM %s GROUP BY 1) g',
-			v_split, v_ycol, v_xargs, v_rel);
-		EXECUTE v_sql INTO v_metrics, v_skipped USING v_res.coef;
+			'  sum(s[5])::bigint, max(wm) '
+			'FROM (SELECT %s AS is_test, mlops.error_stats($1, %s%s) AS s, %s AS wm FROM %s GROUP BY 1) g',
+			v_split, v_ycol, v_xargs,
+			CASE WHEN v_params ? 'incremental_column'
+				 THEN format('max(%I)', v_params ->> 'incremental_column') ELSE 'NULL::text' END,
+			v_rel);
+		EXECUTE v_sql INTO v_metrics, v_skipped, v_watermark USING v_res.coef;
 	EXCEPTION WHEN data_exception THEN
 		GET STACKED DIAGNOSTICS v_errmsg = MESSAGE_TEXT, v_errstate = RETURNED_SQLSTATE,
 								v_errhint = PG_EXCEPTION_HINT;
@@ -787,58 +877,12 @@ BEGIN
 				  HINT = 'Use params => ''{"nulls": "skip"}'' to skip such rows.';
 	END IF;
 
-	/* ---- registry: the version is taken under the project lock, after the scan ---- */
-	INSERT INTO mlops.projects AS p (name) VALUES (v_project) ON CONFLICT (name) DO NOTHING;
-	v_proj := mlops._lock_project(v_project);
-	UPDATE mlops.projects p
-	SET relation = v_rel::text, target = v_target, features = v_features,
-		algorithm = v_algorithm, params = v_params, test_fraction = v_fraction
-	WHERE p.project_id = v_proj.project_id;
-
-	SELECT coalesce(max(m.version), 0) + 1 INTO v_version
-	FROM mlops.models m WHERE m.project_id = v_proj.project_id;
-
-	INSERT INTO mlops.models AS m (project_id, version, algorithm, params, relation, target, features,
-							  intercept, coefficients, statistics, state, test_fraction, n_rows, n_skipped)
-	VALUES (v_proj.project_id, v_version, v_algorithm, v_params, v_rel::text, v_target, v_features,
-			v_intercept, v_res.coef, to_jsonb(v_res), v_state, v_fraction, v_res.n_rows, v_res.n_skipped)
-	RETURNING m.model_id INTO v_model_id;
-
-	INSERT INTO mlops.metrics (model_id, split, metric, value)
-	SELECT v_model_id, s.key, m.key, (m.value #>> '{}')::float8
-	FROM jsonb_each(v_metrics) s, jsonb_each(s.value) m;
-
-	/* ---- deployment ---- */
-	SELECT d.model_id INTO v_old_model FROM mlops.deployed_models d WHERE d.project_id = v_proj.project_id;
-	IF v_deploy = 'always' THEN
-		v_deployed := true;
-		v_reason := 'deploy => always';
-	ELSIF v_deploy = 'never' THEN
-		v_reason := 'deploy => never';
-	ELSIF v_old_model IS NULL THEN
-		v_deployed := true;
-		v_reason := 'no model was deployed';
-	ELSE
-		/* compare like with like: test RMSE when both have one, else training RMSE */
-		v_split_name := CASE WHEN mlops._rmse(v_old_model, 'test') IS NOT NULL
-								  AND mlops._rmse(v_model_id, 'test') IS NOT NULL
-							 THEN 'test' ELSE 'train' END;
-		v_old_score := mlops._rmse(v_old_model, v_split_name);
-		v_new_score := mlops._rmse(v_model_id, v_split_name);
-		v_deployed := v_new_score < v_old_score;
-		v_reason := format('%s rmse %s %s %s of deployed version %s',
-						   v_split_name, v_new_score,
-						   CASE WHEN v_deployed THEN 'beats' ELSE 'does not beat' END,
-						   v_old_score,
-						   (SELECT m.version FROM mlops.models m WHERE m.model_id = v_old_model));
-	END IF;
-	IF v_deployed THEN
-		INSERT INTO mlops.deployments (project_id, model_id, strategy, reason)
-		VALUES (v_proj.project_id, v_model_id, v_deploy, v_reason);
-	END IF;
-
-	RETURN QUERY SELECT v_model_id, v_project, v_version, v_algorithm, v_deployed, v_metrics,
-						to_jsonb(v_res), v_reason;
+	/* ---- registry and deployment ---- */
+	SELECT * INTO r FROM mlops._record_model(v_project, v_rel, v_target, v_features, v_algorithm, v_params,
+											 v_fraction, v_intercept, v_res, v_state, v_metrics,
+											 v_watermark, v_deploy);
+	RETURN QUERY SELECT r.model_id, v_project, r.version, v_algorithm, r.deployed, v_metrics,
+						to_jsonb(v_res), r.reason;
 END;
 $train$;
 COMMENT ON FUNCTION mlops._train(text, regclass, text, text[], text, jsonb, float8, text) IS
@@ -959,6 +1003,62 @@ $$;
 COMMENT ON FUNCTION mlops._model_rmse(bigint, regclass, text) IS
 	'internal: RMSE of a stored model on the rows of a relation that satisfy a condition';
 
+/*
+ * Incremental refit: the champion's stored state of its training split, with
+ * the training-split rows past its watermark folded in (no rescan of the old
+ * rows).  The result equals a full refit on all rows up to rounding.  Metrics:
+ * the training split from the state (n, rmse, r2; mae would need the old
+ * rows), the test split on the new rows only (the fresh hold-out).
+ */
+CREATE FUNCTION mlops._refit_incremental(p mlops.projects, c mlops.models)
+RETURNS TABLE (model_id bigint, metrics jsonb)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+	v_rel regclass := p.relation::regclass;
+	v_col text := p.params ->> 'incremental_column';
+	v_split text := mlops._split_sql(p.relation::regclass, p.target, p.test_fraction);
+	v_xargs text := mlops._xargs_sql(p.features, c.intercept);
+	v_new text;
+	v_state mlops.fitstate;
+	v_res mlops.ols_result;
+	v_test float8[];
+	v_watermark text;
+	v_metrics jsonb;
+	r record;
+BEGIN
+	v_new := format('%I > %L', v_col, c.watermark);
+	EXECUTE format('SELECT mlops.fit_merge(s) FROM (SELECT $1 AS s UNION ALL '
+				   'SELECT %s(%I::float8%s) FROM %s WHERE %s AND NOT (%s)) u',
+				   CASE WHEN cardinality(p.features) + c.intercept::int <= 90
+						THEN 'mlops.fit_columns' ELSE 'mlops.fit_state' END,
+				   p.target, v_xargs, v_rel, v_new, v_split)
+	INTO v_state USING c.state;
+	v_res := mlops.ols_result(v_state, CASE WHEN c.intercept THEN ARRAY['(intercept)'] ELSE '{}' END
+									   || p.features);
+	EXECUTE format('SELECT mlops.error_stats($1, %I::float8%s) FILTER (WHERE %s), max(%I)::text '
+				   'FROM %s WHERE %s',
+				   p.target, v_xargs, v_split, v_col, v_rel, v_new)
+	INTO v_test, v_watermark USING v_res.coef;
+	v_metrics := jsonb_build_object('train', jsonb_build_object(
+		'n', v_res.n_rows, 'rmse', sqrt(v_res.rss / v_res.n_rows),
+		'r2', CASE WHEN c.intercept THEN v_res.r2 END));
+	IF v_test IS NOT NULL AND v_test[1] > 0 THEN
+		v_metrics := v_metrics || jsonb_build_object('test', jsonb_build_object(
+			'n', v_test[1], 'rmse', v_test[2], 'mae', v_test[3], 'r2', v_test[4]));
+	END IF;
+	v_metrics := jsonb_strip_nulls(v_metrics);
+	SELECT * INTO r FROM mlops._record_model(p.name, v_rel, p.target, p.features, p.algorithm, p.params,
+											 p.test_fraction, c.intercept, v_res, v_state, v_metrics,
+											 coalesce(v_watermark, c.watermark), 'never');
+	RETURN QUERY SELECT r.model_id, v_metrics;
+END;
+$$;
+COMMENT ON FUNCTION mlops._refit_incremental(mlops.projects, mlops.models) IS
+	'internal: the incremental refit of mlops.retrain with params.incremental_column';
+
 CREATE FUNCTION mlops._retrain(p_project text, p_deploy text, p_triggered_by text)
 RETURNS mlops.retrain_runs
 LANGUAGE plpgsql
@@ -967,7 +1067,9 @@ AS $$
 DECLARE
 	v_start timestamptz := clock_timestamp();
 	p mlops.projects;
+	c mlops.models;
 	t record;
+	v_incremental boolean;
 	v_champion bigint;
 	v_challenger bigint;
 	v_score text;
@@ -998,18 +1100,32 @@ BEGIN
 
 	/* the challenger's work is undone if anything fails; the run is recorded either way */
 	BEGIN
-		SELECT * INTO t FROM mlops._train(p.name, p.relation::regclass, p.target, p.features,
-										  p.algorithm, p.params, p.test_fraction, 'never');
+		SELECT m.* INTO c FROM mlops.deployed_models d JOIN mlops.models m USING (model_id)
+		WHERE d.project_id = p.project_id;
+		v_incremental := p.params ? 'incremental_column' AND c.watermark IS NOT NULL
+			AND c.state IS NOT NULL AND c.relation = p.relation AND c.target = p.target
+			AND c.features = p.features AND c.intercept = coalesce((p.params ->> 'intercept')::boolean, true)
+			AND c.test_fraction = p.test_fraction;
+		IF v_incremental THEN
+			SELECT * INTO t FROM mlops._refit_incremental(p, c);
+		ELSE
+			SELECT * INTO t FROM mlops._train(p.name, p.relation::regclass, p.target, p.features,
+											  p.algorithm, p.params, p.test_fraction, 'never');
+		END IF;
 		v_challenger := t.model_id;
-		/* _train holds the project row lock now: the champion read here stays the champion */
+		/* the project row is locked now: the champion read here stays the champion */
 		SELECT d.model_id INTO v_champion FROM mlops.deployed_models d WHERE d.project_id = p.project_id;
 		v_margin := coalesce((p.params ->> 'margin')::float8, 0);
 		IF v_champion IS NOT NULL THEN
 			IF t.metrics ? 'test' THEN
 				v_score := 'test rmse';
 				v_challenger_score := (t.metrics -> 'test' ->> 'rmse')::float8;
+				/* the same fresh hold-out: with an incremental refit, the new rows' test split */
 				v_champion_score := mlops._model_rmse(v_champion, p.relation::regclass,
-					mlops._split_sql(p.relation::regclass, p.target, p.test_fraction));
+					mlops._split_sql(p.relation::regclass, p.target, p.test_fraction)
+					|| CASE WHEN v_incremental
+							THEN format(' AND %I > %L', p.params ->> 'incremental_column', c.watermark)
+							ELSE '' END);
 			ELSE
 				v_score := 'train rmse';
 				v_challenger_score := (t.metrics -> 'train' ->> 'rmse')::float8;
@@ -1026,6 +1142,9 @@ BEGIN
 		ELSIF v_champion IS NULL THEN
 			v_decision := 'deployed';
 			v_reason := 'no model was deployed';
+		ELSIF v_challenger_score IS NULL OR v_champion_score IS NULL THEN
+			v_decision := 'kept';
+			v_reason := format('no fresh rows to compare on (%s)', v_score);
 		ELSIF v_challenger_score < v_champion_score * (1 - v_margin) THEN
 			v_decision := 'deployed';
 			v_reason := format('challenger %s %s beats champion %s by more than the margin %s',
@@ -1034,6 +1153,10 @@ BEGIN
 			v_decision := 'kept';
 			v_reason := format('challenger %s %s does not beat champion %s by more than the margin %s',
 							   v_score, v_challenger_score, v_champion_score, v_margin);
+		END IF;
+		IF v_incremental THEN
+			v_reason := v_reason || format('; incremental refit: rows with %s > %s folded into version %s',
+										   p.params ->> 'incremental_column', c.watermark, c.version);
 		END IF;
 		IF v_decision = 'deployed' THEN
 			INSERT INTO mlops.deployments (project_id, model_id, strategy, reason)
@@ -1144,3 +1267,617 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION mlops.unschedule_retrain(text) IS 'removes the pg_cron job that retrains a project';
+
+/* ========================================================================
+ * Life cycle: evaluate, explain, export/import, tags, leaderboard
+ * (everything from here to the end of this block belongs to it)
+ * ======================================================================== */
+
+/* The deployed model of a project, with predict's errors when there is none. */
+CREATE FUNCTION mlops._deployed_model(p_project text) RETURNS mlops.models
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	v_project_id bigint;
+	v_model mlops.models;
+BEGIN
+	SELECT p.project_id INTO v_project_id FROM mlops.projects p WHERE p.name = p_project;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'project "%" does not exist', p_project
+			USING ERRCODE = 'undefined_object';
+	END IF;
+	SELECT m.* INTO v_model
+	FROM mlops.deployed_models d JOIN mlops.models m ON m.model_id = d.model_id
+	WHERE d.project_id = v_project_id;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'project "%" has no deployed model', p_project
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'Deploy a version with mlops.deploy().';
+	END IF;
+	RETURN v_model;
+END;
+$$;
+COMMENT ON FUNCTION mlops._deployed_model(text) IS
+	'internal: the models row of the deployed model of a project; 42704 for an unknown project, 55000 when none is deployed';
+
+/* ---- evaluate ---- */
+
+CREATE FUNCTION mlops.evaluate(project text, relation regclass)
+RETURNS TABLE (metric text, value float8)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $evaluate$
+#variable_conflict use_column
+DECLARE
+	v_project text := $1;
+	v_rel regclass := $2;
+	v_model mlops.models;
+	v_f text;
+	v_xlist text[];
+	v_sql text;
+	v_stats float8[];
+	v_argmap text;
+	v_errmsg text;
+	v_errstate text;
+	v_errhint text;
+BEGIN
+	IF v_project IS NULL OR v_rel IS NULL THEN
+		RAISE EXCEPTION 'project and relation must not be NULL'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	v_model := mlops._deployed_model(v_project);
+
+	/* the model's columns, checked against the catalog as train does */
+	PERFORM mlops._check_numeric_column(v_rel, v_model.target, 'target');
+	FOREACH v_f IN ARRAY v_model.features LOOP
+		PERFORM mlops._check_numeric_column(v_rel, v_f, 'feature');
+	END LOOP;
+
+	/* y, then 1 for the intercept, then the features: the layout of the coefficients */
+	v_xlist := CASE WHEN v_model.intercept THEN ARRAY['1::float8'] ELSE '{}' END
+			   || ARRAY(SELECT format('%I::float8', u.f)
+						FROM unnest(v_model.features) WITH ORDINALITY AS u(f, o) ORDER BY u.o);
+	v_sql := format(CASE WHEN cardinality(v_xlist) <= 90
+						 THEN 'SELECT mlops.error_stats($1, %s, %s) FROM %s'
+						 ELSE 'SELECT mlops.error_stats($1, %s, ARRAY[%s]) FROM %s' END,
+					format('%I::float8', v_model.target), array_to_string(v_xlist, ', '), v_rel);
+	v_argmap := format('y is column "%s"; x[1], x[2], ... are, in order: %s.', v_model.target,
+		array_to_string(CASE WHEN v_model.intercept THEN ARRAY['1 (the intercept)'] ELSE '{}' END
+						|| ARRAY(SELECT format('column "%s"', u.f)
+								 FROM unnest(v_model.features) WITH ORDINALITY AS u(f, o) ORDER BY u.o),
+						', '));
+	BEGIN
+		EXECUTE v_sql INTO v_stats USING v_model.coefficients;
+	EXCEPTION WHEN data_exception THEN
+		GET STACKED DIAGNOSTICS v_errmsg = MESSAGE_TEXT, v_errstate = RETURNED_SQLSTATE,
+								v_errhint = PG_EXCEPTION_HINT;
+		IF v_errmsg LIKE 'cannot % value in %' THEN
+			RAISE EXCEPTION USING ERRCODE = v_errstate, MESSAGE = v_errmsg, DETAIL = v_argmap,
+								  HINT = v_errhint;
+		END IF;
+		RAISE;
+	END;
+
+	IF v_stats IS NULL OR v_stats[1] = 0 THEN
+		RAISE EXCEPTION 'relation "%" has no usable rows to evaluate on', v_rel
+			USING ERRCODE = 'data_exception',
+				  DETAIL = CASE WHEN v_stats IS NULL THEN 'It has no rows.'
+								ELSE format('All its %s rows have NULL in the target or a feature.',
+											v_stats[5]::bigint) END;
+	END IF;
+	IF v_model.params ->> 'nulls' = 'error' AND v_stats[5] > 0 THEN
+		RAISE EXCEPTION 'relation "%" has % rows with NULL in the target or a feature', v_rel, v_stats[5]::bigint
+			USING ERRCODE = 'null_value_not_allowed',
+				  DETAIL = format('Version %s of project "%s" was trained with "nulls": "error".',
+								  v_model.version, v_project);
+	END IF;
+
+	/* replace the model's earlier evaluation */
+	INSERT INTO mlops.metrics AS r (model_id, split, metric, value)
+	SELECT v_model.model_id, 'eval', x.k, x.v
+	FROM (VALUES ('n', v_stats[1]), ('rmse', v_stats[2]), ('mae', v_stats[3]), ('r2', v_stats[4])) AS x(k, v)
+	ON CONFLICT (model_id, split, metric) DO UPDATE SET value = EXCLUDED.value;
+
+	RETURN QUERY
+		SELECT x.k, x.v
+		FROM (VALUES (1, 'n', v_stats[1]), (2, 'rmse', v_stats[2]), (3, 'mae', v_stats[3]),
+					 (4, 'r2', v_stats[4])) AS x(o, k, v)
+		ORDER BY x.o;
+END;
+$evaluate$;
+COMMENT ON FUNCTION mlops.evaluate(text, regclass) IS
+	'evaluates the deployed model of a project on new labelled rows: n, rmse, mae and r2, recorded in mlops.metrics with split eval';
+
+/* ---- explain ---- */
+
+CREATE FUNCTION mlops.explain(project text, features float8[])
+RETURNS TABLE (feature text, value float8, weight float8, contribution float8)
+LANGUAGE plpgsql STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $explain$
+#variable_conflict use_column
+DECLARE
+	v_project text := $1;
+	v_x float8[];
+	v_model mlops.models;
+	v_off integer;
+	v_n integer;
+BEGIN
+	v_model := mlops._deployed_model(v_project);
+	v_off := v_model.intercept::integer;
+	IF array_ndims($2) > 1 THEN
+		RAISE EXCEPTION 'features must be a one-dimensional array'
+			USING ERRCODE = 'array_subscript_error';
+	END IF;
+	/* the same checks, in the same order, as predict */
+	v_x := ARRAY(SELECT u.x FROM unnest($2) WITH ORDINALITY AS u(x, o) ORDER BY u.o);
+	v_n := cardinality(v_x);
+	IF v_n <> cardinality(v_model.features) THEN
+		RAISE EXCEPTION 'expected % features, not %', cardinality(v_model.features), v_n
+			USING ERRCODE = 'data_exception',
+				  DETAIL = CASE WHEN cardinality(v_model.features) > 0
+								THEN format('Version %s of project "%s" takes features %s, in this order.',
+											v_model.version, v_project,
+											(SELECT string_agg(format('"%s"', u.f), ', ' ORDER BY u.o)
+											 FROM unnest(v_model.features) WITH ORDINALITY AS u(f, o)))
+								ELSE format('Version %s of project "%s" takes no features.',
+											v_model.version, v_project) END;
+	END IF;
+	IF array_position(v_x, NULL) IS NOT NULL THEN
+		RAISE EXCEPTION 'feature "%" is NULL', v_model.features[array_position(v_x, NULL)]
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	FOR j IN 1 .. v_n LOOP
+		IF v_x[j] IN ('NaN', 'Infinity', '-Infinity') THEN
+			RAISE EXCEPTION 'feature "%" is %', v_model.features[j], v_x[j]
+				USING ERRCODE = 'data_exception',
+					  DETAIL = format('Version %s of project "%s" predicts from finite values only.',
+									  v_model.version, v_project);
+		END IF;
+	END LOOP;
+
+	IF v_model.intercept THEN
+		RETURN QUERY SELECT '(intercept)'::text, 1::float8, v_model.coefficients[1], v_model.coefficients[1];
+	END IF;
+	RETURN QUERY
+		SELECT u.f, v_x[u.o::integer], v_model.coefficients[u.o::integer + v_off],
+			   v_model.coefficients[u.o::integer + v_off] * v_x[u.o::integer]
+		FROM unnest(v_model.features) WITH ORDINALITY AS u(f, o)
+		ORDER BY u.o;
+END;
+$explain$;
+COMMENT ON FUNCTION mlops.explain(text, float8[]) IS
+	'per-feature contributions of one prediction of the deployed model: value, weight and value times weight, with the intercept first; they add up to mlops.predict';
+
+/* ---- export and import ---- */
+
+CREATE FUNCTION mlops.export_model(model_id bigint) RETURNS jsonb
+LANGUAGE plpgsql STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+SET extra_float_digits = 1		/* float8 to JSON in the shortest form that reads back exactly */
+AS $$
+#variable_conflict use_column
+DECLARE
+	v_doc jsonb;
+BEGIN
+	SELECT jsonb_build_object(
+		'format', 'mlops-model',
+		'format_version', 1,
+		'algorithm', m.algorithm,
+		'params', m.params,
+		'target', m.target,
+		'features', to_jsonb(m.features),
+		'intercept', m.intercept,
+		'coefficients', to_jsonb(m.coefficients),
+		'statistics', m.statistics,
+		'state', m.state::text,
+		'n_rows', m.n_rows,
+		'n_skipped', m.n_skipped,
+		'test_fraction', m.test_fraction,
+		'relation', m.relation,
+		'version', m.version,
+		'project', p.name,
+		'trained_at', m.trained_at,
+		'metrics', coalesce((SELECT jsonb_object_agg(s.split, s.figures)
+							 FROM (SELECT r.split, jsonb_object_agg(r.metric, r.value) AS figures
+								   FROM mlops.metrics r WHERE r.model_id = m.model_id
+								   GROUP BY r.split) s), '{}'::jsonb))
+	INTO v_doc
+	FROM mlops.models m JOIN mlops.projects p ON p.project_id = m.project_id
+	WHERE m.model_id = $1;
+	IF v_doc IS NULL THEN
+		RAISE EXCEPTION 'model % does not exist', $1
+			USING ERRCODE = 'undefined_object';
+	END IF;
+	RETURN v_doc;
+END;
+$$;
+COMMENT ON FUNCTION mlops.export_model(bigint) IS
+	'a model as a self-contained JSON document (format "mlops-model", version 1) with exact coefficients, its fit state and metrics, for mlops.import_model';
+
+/* The error for a document that import_model does not accept. */
+CREATE FUNCTION mlops._invalid_model(p_detail text) RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	RAISE EXCEPTION 'invalid model document'
+		USING ERRCODE = 'invalid_parameter_value', DETAIL = p_detail,
+			  HINT = 'mlops.export_model writes documents that mlops.import_model reads.';
+END;
+$$;
+COMMENT ON FUNCTION mlops._invalid_model(text) IS
+	'internal: raises 22023 invalid model document with the given detail';
+
+/* A JSON number as float8; NULL when it is not a number or out of the range of float8. */
+CREATE FUNCTION mlops._json_float8(p_value jsonb) RETURNS float8
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF pg_catalog.jsonb_typeof(p_value) IS DISTINCT FROM 'number' THEN
+		RETURN NULL;
+	END IF;
+	RETURN p_value::float8;		/* numeric to float8 reads the decimal with correct rounding */
+EXCEPTION WHEN numeric_value_out_of_range THEN
+	RETURN NULL;
+END;
+$$;
+COMMENT ON FUNCTION mlops._json_float8(jsonb) IS
+	'internal: a JSON number as float8 (correctly rounded), NULL for anything else or a number out of the range of float8';
+
+/* A JSON number as a bigint of at least p_min; NULL otherwise. */
+CREATE FUNCTION mlops._json_int8(p_value jsonb, p_min bigint) RETURNS bigint
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	v numeric;
+BEGIN
+	IF pg_catalog.jsonb_typeof(p_value) IS DISTINCT FROM 'number' THEN
+		RETURN NULL;
+	END IF;
+	v := p_value::numeric;
+	IF v <> pg_catalog.trunc(v) OR v < p_min OR v > 9223372036854775807 THEN
+		RETURN NULL;
+	END IF;
+	RETURN v::bigint;
+END;
+$$;
+COMMENT ON FUNCTION mlops._json_int8(jsonb, bigint) IS
+	'internal: a JSON number that is a whole number from p_min to the largest bigint, as bigint; NULL for anything else';
+
+CREATE FUNCTION mlops.import_model(project text, model jsonb) RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $import$
+#variable_conflict use_column
+DECLARE
+	v_project text := $1;
+	v_doc jsonb := $2;
+	v_key text;
+	v_intercept boolean;
+	v_features text[];
+	v_ncoef integer;
+	v_coef float8[];
+	v_params jsonb;
+	v_nulls text;
+	v_state mlops.fitstate;
+	v_state_cols integer;
+	v_n_rows bigint;
+	v_n_skipped bigint;
+	v_fraction float8;
+	v_trained_at timestamptz;
+	v_split record;
+	v_fig record;
+	v_proj mlops.projects;
+	v_version integer;
+	v_model_id bigint;
+BEGIN
+	IF v_project IS NULL OR v_doc IS NULL THEN
+		RAISE EXCEPTION 'project and model must not be NULL'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF octet_length(v_project) NOT BETWEEN 1 AND 63 THEN
+		RAISE EXCEPTION 'project name "%" must have 1 to 63 bytes', v_project
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+
+	/* ---- the envelope ---- */
+	IF jsonb_typeof(v_doc) <> 'object' THEN
+		PERFORM mlops._invalid_model(format('The document is a JSON %s, not an object.', jsonb_typeof(v_doc)));
+	END IF;
+	SELECT k INTO v_key FROM jsonb_object_keys(v_doc) k
+	WHERE k NOT IN ('format', 'format_version', 'algorithm', 'params', 'target', 'features', 'intercept',
+					'coefficients', 'statistics', 'state', 'n_rows', 'n_skipped', 'test_fraction', 'relation',
+					'version', 'project', 'trained_at', 'metrics')
+	ORDER BY k LIMIT 1;
+	IF FOUND THEN
+		PERFORM mlops._invalid_model(format('Key "%s" is not part of format version 1.', v_key));
+	END IF;
+	SELECT k INTO v_key
+	FROM unnest(ARRAY['format', 'format_version', 'algorithm', 'params', 'target', 'features', 'intercept',
+					  'coefficients', 'n_rows', 'n_skipped', 'test_fraction', 'relation']) WITH ORDINALITY AS u(k, o)
+	WHERE NOT v_doc ? k OR jsonb_typeof(v_doc -> k) = 'null'
+	ORDER BY o LIMIT 1;
+	IF FOUND THEN
+		PERFORM mlops._invalid_model(format('Key "%s" is missing or null.', v_key));
+	END IF;
+	IF v_doc -> 'format' <> '"mlops-model"' THEN
+		PERFORM mlops._invalid_model(format('Key "format" is %s, not "mlops-model".', v_doc -> 'format'));
+	END IF;
+	IF v_doc -> 'format_version' <> '1' THEN
+		PERFORM mlops._invalid_model(format('Key "format_version" is %s; this version of mlops reads format version 1.',
+											v_doc -> 'format_version'));
+	END IF;
+	IF v_doc -> 'algorithm' <> '"linear"' THEN
+		PERFORM mlops._invalid_model(format('Key "algorithm" is %s; this version of mlops knows "linear".',
+											v_doc -> 'algorithm'));
+	END IF;
+
+	/* ---- the model: target, features, coefficients ---- */
+	IF jsonb_typeof(v_doc -> 'target') <> 'string' OR v_doc ->> 'target' = '' THEN
+		PERFORM mlops._invalid_model('Key "target" must be a non-empty string.');
+	END IF;
+	IF jsonb_typeof(v_doc -> 'intercept') <> 'boolean' THEN
+		PERFORM mlops._invalid_model('Key "intercept" must be true or false.');
+	END IF;
+	v_intercept := (v_doc -> 'intercept')::boolean;
+	IF jsonb_typeof(v_doc -> 'features') <> 'array'
+	   OR EXISTS (SELECT 1 FROM jsonb_array_elements(v_doc -> 'features') e
+				  WHERE jsonb_typeof(e) <> 'string' OR e #>> '{}' = '') THEN
+		PERFORM mlops._invalid_model('Key "features" must be an array of non-empty strings.');
+	END IF;
+	v_features := ARRAY(SELECT e FROM jsonb_array_elements_text(v_doc -> 'features') WITH ORDINALITY AS u(e, o)
+						ORDER BY o);
+	IF (SELECT count(DISTINCT f) FROM unnest(v_features) f) <> cardinality(v_features) THEN
+		PERFORM mlops._invalid_model('The names in "features" must be distinct.');
+	END IF;
+	IF cardinality(v_features) = 0 AND NOT v_intercept THEN
+		PERFORM mlops._invalid_model('A model without an intercept needs at least one feature.');
+	END IF;
+	IF v_doc ->> 'target' = ANY (v_features) THEN
+		PERFORM mlops._invalid_model(format('The target "%s" is also a feature.', v_doc ->> 'target'));
+	END IF;
+	v_ncoef := cardinality(v_features) + v_intercept::integer;
+	IF v_ncoef > 1000 THEN
+		PERFORM mlops._invalid_model(format('The model has %s coefficients; at most 1000 are allowed.', v_ncoef));
+	END IF;
+	IF jsonb_typeof(v_doc -> 'coefficients') <> 'array'
+	   OR jsonb_array_length(v_doc -> 'coefficients') <> v_ncoef THEN
+		PERFORM mlops._invalid_model(format('Key "coefficients" must be an array of %s numbers (%s).', v_ncoef,
+			CASE WHEN v_intercept THEN format('the intercept and %s for the features', v_ncoef - 1)
+				 ELSE 'one for each feature' END));
+	END IF;
+	v_coef := ARRAY(SELECT mlops._json_float8(e)
+					FROM jsonb_array_elements(v_doc -> 'coefficients') WITH ORDINALITY AS u(e, o) ORDER BY o);
+	IF array_position(v_coef, NULL) IS NOT NULL THEN
+		PERFORM mlops._invalid_model(
+			CASE WHEN jsonb_typeof(v_doc -> 'coefficients' -> (array_position(v_coef, NULL) - 1)) = 'number'
+				 THEN format('Element %s of "coefficients" is out of the range of double precision.',
+							 array_position(v_coef, NULL))
+				 ELSE format('Element %s of "coefficients" is a JSON %s, not a number.', array_position(v_coef, NULL),
+							 jsonb_typeof(v_doc -> 'coefficients' -> (array_position(v_coef, NULL) - 1))) END);
+	END IF;
+
+	/* ---- parameters, as train fills them in ---- */
+	v_params := v_doc -> 'params';
+	IF jsonb_typeof(v_params) <> 'object' THEN
+		PERFORM mlops._invalid_model('Key "params" must be an object.');
+	END IF;
+	SELECT k INTO v_key FROM jsonb_object_keys(v_params) k
+	WHERE k NOT IN ('intercept', 'nulls', 'margin', 'incremental_column') ORDER BY k LIMIT 1;
+	IF FOUND THEN
+		PERFORM mlops._invalid_model(format('Parameter "%s" is not a parameter of algorithm "linear".', v_key));
+	END IF;
+	IF v_params ? 'intercept' AND v_params -> 'intercept' IS DISTINCT FROM to_jsonb(v_intercept) THEN
+		PERFORM mlops._invalid_model('Parameter "intercept" does not agree with key "intercept".');
+	END IF;
+	v_nulls := coalesce(v_params ->> 'nulls', 'skip');
+	IF v_params ? 'nulls' AND v_params -> 'nulls' NOT IN ('"skip"', '"error"') THEN
+		PERFORM mlops._invalid_model('Parameter "nulls" must be "skip" or "error".');
+	END IF;
+	IF v_params ? 'margin' AND NOT coalesce(mlops._json_float8(v_params -> 'margin') >= 0
+											 AND mlops._json_float8(v_params -> 'margin') < 1, false) THEN
+		PERFORM mlops._invalid_model('Parameter "margin" must be a number at least 0 and less than 1.');
+	END IF;
+	IF v_params ? 'incremental_column' AND (jsonb_typeof(v_params -> 'incremental_column') <> 'string'
+											OR v_params ->> 'incremental_column' = '') THEN
+		PERFORM mlops._invalid_model('Parameter "incremental_column" must be a non-empty string.');
+	END IF;
+	v_params := v_params || jsonb_build_object('intercept', v_intercept, 'nulls', v_nulls);
+
+	/* ---- provenance ---- */
+	v_n_rows := mlops._json_int8(v_doc -> 'n_rows', 0);
+	IF v_n_rows IS NULL THEN
+		PERFORM mlops._invalid_model('Key "n_rows" must be a whole number, at least 0.');
+	END IF;
+	v_n_skipped := mlops._json_int8(v_doc -> 'n_skipped', 0);
+	IF v_n_skipped IS NULL THEN
+		PERFORM mlops._invalid_model('Key "n_skipped" must be a whole number, at least 0.');
+	END IF;
+	v_fraction := mlops._json_float8(v_doc -> 'test_fraction');
+	IF v_fraction IS NULL OR NOT (v_fraction >= 0 AND v_fraction < 1) THEN
+		PERFORM mlops._invalid_model('Key "test_fraction" must be a number at least 0 and less than 1.');
+	END IF;
+	IF jsonb_typeof(v_doc -> 'relation') <> 'string' THEN
+		PERFORM mlops._invalid_model('Key "relation" must be a string.');
+	END IF;
+	IF jsonb_typeof(v_doc -> 'statistics') NOT IN ('object', 'null') THEN
+		PERFORM mlops._invalid_model('Key "statistics" must be an object or null.');
+	END IF;
+	IF jsonb_typeof(v_doc -> 'version') <> 'null' AND mlops._json_int8(v_doc -> 'version', 1) IS NULL THEN
+		PERFORM mlops._invalid_model('Key "version" must be a whole number, at least 1, or null.');
+	END IF;
+	IF jsonb_typeof(v_doc -> 'project') NOT IN ('string', 'null') THEN
+		PERFORM mlops._invalid_model('Key "project" must be a string or null.');
+	END IF;
+	IF jsonb_typeof(v_doc -> 'trained_at') <> 'null' THEN
+		IF jsonb_typeof(v_doc -> 'trained_at') <> 'string' THEN
+			PERFORM mlops._invalid_model('Key "trained_at" must be a timestamp with time zone, as a string, or null.');
+		END IF;
+		BEGIN
+			v_trained_at := (v_doc ->> 'trained_at')::timestamptz;
+		EXCEPTION WHEN data_exception THEN
+			PERFORM mlops._invalid_model(format('Key "trained_at" is %s, not a timestamp with time zone.',
+												v_doc -> 'trained_at'));
+		END;
+	END IF;
+
+	/* ---- the fit state, when there is one ---- */
+	IF jsonb_typeof(v_doc -> 'state') NOT IN ('string', 'null') THEN
+		PERFORM mlops._invalid_model('Key "state" must be the text form of an mlops.fitstate, or null.');
+	END IF;
+	IF jsonb_typeof(v_doc -> 'state') = 'string' THEN
+		BEGIN
+			v_state := (v_doc ->> 'state')::mlops.fitstate;
+		EXCEPTION WHEN invalid_text_representation THEN
+			PERFORM mlops._invalid_model('Key "state" is not a valid mlops.fitstate: ' || SQLERRM || '.');
+		END;
+		v_state_cols := (mlops.fitstate_counts(v_state)).ncols;
+		IF v_state_cols <> v_ncoef THEN
+			PERFORM mlops._invalid_model(format('Key "state" has %s columns, but the model has %s coefficients.',
+												v_state_cols, v_ncoef));
+		END IF;
+	END IF;
+
+	/* ---- metrics: {"train": {"n": ..., "rmse": ...}, "test": {...}, "eval": {...}} ---- */
+	IF jsonb_typeof(v_doc -> 'metrics') NOT IN ('object', 'null') THEN
+		PERFORM mlops._invalid_model('Key "metrics" must be an object or null.');
+	END IF;
+	IF jsonb_typeof(v_doc -> 'metrics') = 'object' THEN
+		FOR v_split IN SELECT s.key, s.value FROM jsonb_each(v_doc -> 'metrics') s ORDER BY s.key LOOP
+			IF v_split.key NOT IN ('train', 'test', 'eval') OR jsonb_typeof(v_split.value) <> 'object' THEN
+				PERFORM mlops._invalid_model(format('Key "metrics" may hold objects "train", "test" and "eval", not %s.',
+													to_jsonb(v_split.key)));
+			END IF;
+			FOR v_fig IN SELECT f.key, f.value FROM jsonb_each(v_split.value) f ORDER BY f.key LOOP
+				IF v_fig.key NOT IN ('n', 'rmse', 'mae', 'r2')
+				   OR (jsonb_typeof(v_fig.value) <> 'null' AND mlops._json_float8(v_fig.value) IS NULL) THEN
+					PERFORM mlops._invalid_model(format('Metric "%s" of split "%s" must be one of n, rmse, mae and r2, with a number or null.',
+														v_fig.key, v_split.key));
+				END IF;
+			END LOOP;
+		END LOOP;
+	END IF;
+
+	/* ---- registry: a new version, taken under the project lock as train does; not deployed ---- */
+	INSERT INTO mlops.projects AS p (name) VALUES (v_project) ON CONFLICT (name) DO NOTHING;
+	v_proj := mlops._lock_project(v_project);
+	SELECT coalesce(max(m.version), 0) + 1 INTO v_version
+	FROM mlops.models m WHERE m.project_id = v_proj.project_id;
+
+	INSERT INTO mlops.models AS m (project_id, version, algorithm, params, relation, target, features,
+								   intercept, coefficients, statistics, state, test_fraction, n_rows, n_skipped,
+								   trained_at)
+	VALUES (v_proj.project_id, v_version, 'linear', v_params, v_doc ->> 'relation', v_doc ->> 'target',
+			v_features, v_intercept, v_coef, nullif(v_doc -> 'statistics', 'null'), v_state, v_fraction,
+			v_n_rows, v_n_skipped, coalesce(v_trained_at, now()))
+	RETURNING m.model_id INTO v_model_id;
+
+	IF jsonb_typeof(v_doc -> 'metrics') = 'object' THEN
+		INSERT INTO mlops.metrics (model_id, split, metric, value)
+		SELECT v_model_id, s.key, f.key, mlops._json_float8(f.value)
+		FROM jsonb_each(v_doc -> 'metrics') s, jsonb_each(s.value) f;
+	END IF;
+	RETURN v_model_id;
+END;
+$import$;
+COMMENT ON FUNCTION mlops.import_model(text, jsonb) IS
+	'checks a document written by mlops.export_model and records it as a new version of a project (created if needed), without deploying it; returns the model_id';
+
+/* ---- tags ---- */
+
+CREATE TABLE mlops.model_tags (
+	model_id bigint NOT NULL REFERENCES mlops.models ON DELETE CASCADE,
+	key text NOT NULL CHECK (key <> ''),
+	value text NOT NULL,
+	tagged_at timestamptz NOT NULL DEFAULT now(),
+	tagged_by name NOT NULL DEFAULT current_user,
+	PRIMARY KEY (model_id, key)
+);
+COMMENT ON TABLE mlops.model_tags IS 'free-form labels on models, one value per model and key, set with mlops.tag_model';
+COMMENT ON COLUMN mlops.model_tags.model_id IS 'model the tag is on';
+COMMENT ON COLUMN mlops.model_tags.key IS 'name of the tag, for example stage or ticket';
+COMMENT ON COLUMN mlops.model_tags.value IS 'value of the tag';
+COMMENT ON COLUMN mlops.model_tags.tagged_at IS 'when the tag was last set';
+COMMENT ON COLUMN mlops.model_tags.tagged_by IS 'role that last set the tag';
+SELECT pg_catalog.pg_extension_config_dump('mlops.model_tags', '');
+
+CREATE FUNCTION mlops.tag_model(model_id bigint, key text, value text) RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+BEGIN
+	IF $1 IS NULL OR $2 IS NULL THEN
+		RAISE EXCEPTION 'model_id and key must not be NULL'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF $2 = '' THEN
+		RAISE EXCEPTION 'tag key must not be empty'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF NOT EXISTS (SELECT 1 FROM mlops.models m WHERE m.model_id = $1) THEN
+		RAISE EXCEPTION 'model % does not exist', $1
+			USING ERRCODE = 'undefined_object';
+	END IF;
+	IF $3 IS NULL THEN
+		DELETE FROM mlops.model_tags t WHERE t.model_id = $1 AND t.key = $2;
+	ELSE
+		INSERT INTO mlops.model_tags AS t (model_id, key, value) VALUES ($1, $2, $3)
+		ON CONFLICT (model_id, key)
+		DO UPDATE SET value = EXCLUDED.value, tagged_at = now(), tagged_by = current_user;
+	END IF;
+END;
+$$;
+COMMENT ON FUNCTION mlops.tag_model(bigint, text, text) IS
+	'sets the tag key of a model to value (replacing an earlier value); a NULL value removes the tag';
+
+/* ---- leaderboard ---- */
+
+CREATE VIEW mlops.leaderboard AS
+SELECT
+	p.name AS project,
+	m.version,
+	m.model_id,
+	m.algorithm,
+	r.test_rmse,
+	r.test_mae,
+	r.test_r2,
+	r.train_rmse,
+	r.eval_rmse,
+	coalesce(d.model_id = m.model_id, false) AS deployed,
+	m.trained_at,
+	m.trained_by
+FROM mlops.models m
+JOIN mlops.projects p ON p.project_id = m.project_id
+LEFT JOIN mlops.deployed_models d ON d.project_id = m.project_id
+LEFT JOIN LATERAL (
+	SELECT
+		max(x.value) FILTER (WHERE x.split = 'test' AND x.metric = 'rmse') AS test_rmse,
+		max(x.value) FILTER (WHERE x.split = 'test' AND x.metric = 'mae') AS test_mae,
+		max(x.value) FILTER (WHERE x.split = 'test' AND x.metric = 'r2') AS test_r2,
+		max(x.value) FILTER (WHERE x.split = 'train' AND x.metric = 'rmse') AS train_rmse,
+		max(x.value) FILTER (WHERE x.split = 'eval' AND x.metric = 'rmse') AS eval_rmse
+	FROM mlops.metrics x
+	WHERE x.model_id = m.model_id
+) r ON true;
+COMMENT ON VIEW mlops.leaderboard IS 'every model of every project with its metrics as columns and whether it is deployed; sort by test_rmse to rank versions';
+COMMENT ON COLUMN mlops.leaderboard.project IS 'name of the project';
+COMMENT ON COLUMN mlops.leaderboard.version IS 'version within the project';
+COMMENT ON COLUMN mlops.leaderboard.model_id IS 'identifier of the model';
+COMMENT ON COLUMN mlops.leaderboard.algorithm IS 'algorithm of the model';
+COMMENT ON COLUMN mlops.leaderboard.test_rmse IS 'RMSE on the hold-out (test) split; NULL without one';
+COMMENT ON COLUMN mlops.leaderboard.test_mae IS 'mean absolute error on the hold-out (test) split; NULL without one';
+COMMENT ON COLUMN mlops.leaderboard.test_r2 IS 'R² on the hold-out (test) split; NULL without one or when undefined';
+COMMENT ON COLUMN mlops.leaderboard.train_rmse IS 'RMSE on the training split';
+COMMENT ON COLUMN mlops.leaderboard.eval_rmse IS 'RMSE of the latest mlops.evaluate of the model; NULL if never evaluated';
+COMMENT ON COLUMN mlops.leaderboard.deployed IS 'whether the model serves the predictions of its project now (per mlops.deployed_models)';
+COMMENT ON COLUMN mlops.leaderboard.trained_at IS 'when the model was trained';
+COMMENT ON COLUMN mlops.leaderboard.trained_by IS 'role that trained (or imported) the model';
+
+GRANT SELECT ON mlops.model_tags, mlops.leaderboard TO PUBLIC;
+
+/* ======================== end of Life cycle block ======================== */

@@ -92,6 +92,12 @@ case "$err" in
 	*) fail "a second unschedule_retrain said: $err" ;;
 esac
 
+# drop_project removes the schedule with the project
+q -c "SELECT mlops.schedule_retrain('sched', '0 3 * * *')" >/dev/null || fail "schedule_retrain failed"
+q -c "SELECT mlops.drop_project('sched')" >/dev/null || fail "drop_project failed"
+left=$(q -c "SELECT count(*) FROM cron.job WHERE jobname = 'mlops retrain sched'")
+[ "$left" = "0" ] || fail "the job is still scheduled after drop_project"
+
 if [ "$failures" -gt 0 ]; then
 	echo "050_schedule_retrain: $failures failure(s)"
 	exit 1
