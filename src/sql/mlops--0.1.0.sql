@@ -663,6 +663,15 @@ $$;
 COMMENT ON FUNCTION mlops._record_model(text, regclass, text, text[], text, jsonb, float8, boolean, mlops.ols_result, mlops.fitstate, jsonb, text, text) IS
 	'internal: records a trained model (project, model, metrics) and deploys it as asked';
 
+/* The name of a relation as PostgreSQL's own messages give it: unquoted, without its schema. */
+CREATE FUNCTION mlops._relname(p_rel regclass) RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT c.relname::text FROM pg_catalog.pg_class c WHERE c.oid = p_rel;
+$$;
+COMMENT ON FUNCTION mlops._relname(regclass) IS 'internal: the name of a relation for error messages';
+
 /* Errors for a target or feature column that is missing or not numeric. */
 CREATE FUNCTION mlops._check_numeric_column(p_rel regclass, p_column text, p_role text) RETURNS void
 LANGUAGE plpgsql STABLE
@@ -670,11 +679,11 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
 	IF mlops._is_numeric_column(p_rel, p_column) IS NULL THEN
-		RAISE EXCEPTION 'column "%" of relation "%" does not exist', p_column, p_rel
+		RAISE EXCEPTION 'column "%" of relation "%" does not exist', p_column, mlops._relname(p_rel)
 			USING ERRCODE = 'undefined_column';
 	END IF;
 	IF NOT mlops._is_numeric_column(p_rel, p_column) THEN
-		RAISE EXCEPTION '% column "%" of relation "%" is not numeric', p_role, p_column, p_rel
+		RAISE EXCEPTION '% column "%" of relation "%" is not numeric', p_role, p_column, mlops._relname(p_rel)
 			USING ERRCODE = 'datatype_mismatch',
 				  DETAIL = format('Its type is %s.',
 								  (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a
@@ -771,7 +780,7 @@ BEGIN
 			OR NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
 						   WHERE a.attrelid = v_rel AND a.attname = v_params ->> 'incremental_column'
 							 AND a.attnum > 0 AND NOT a.attisdropped)) THEN
-		RAISE EXCEPTION 'parameter "incremental_column" must name a column of relation "%"', v_rel
+		RAISE EXCEPTION 'parameter "incremental_column" must name a column of relation "%"', mlops._relname(v_rel)
 			USING ERRCODE = 'invalid_parameter_value',
 				  DETAIL = 'It names a column whose values only grow, such as a timestamp or a serial id.';
 	END IF;
@@ -839,12 +848,12 @@ BEGIN
 		EXECUTE v_sql INTO v_state;
 
 		IF v_state IS NULL THEN
-			RAISE EXCEPTION 'relation "%" has no rows to train on', v_rel
+			RAISE EXCEPTION 'relation "%" has no rows to train on', mlops._relname(v_rel)
 				USING ERRCODE = 'data_exception',
 					  HINT = CASE WHEN v_fraction > 0 THEN 'Add rows, or lower test_fraction.' ELSE 'Add rows.' END;
 		END IF;
 		IF v_nulls = 'error' AND (mlops.fitstate_counts(v_state)).n_skipped > 0 THEN
-			RAISE EXCEPTION 'relation "%" has rows with NULL in the target or a feature', v_rel
+			RAISE EXCEPTION 'relation "%" has rows with NULL in the target or a feature', mlops._relname(v_rel)
 				USING ERRCODE = 'null_value_not_allowed',
 					  HINT = 'Use params => ''{"nulls": "skip"}'' to skip such rows.';
 		END IF;
@@ -872,7 +881,7 @@ BEGIN
 		RAISE;
 	END;
 	IF v_nulls = 'error' AND v_skipped > 0 THEN
-		RAISE EXCEPTION 'relation "%" has % rows with NULL in the target or a feature', v_rel, v_skipped
+		RAISE EXCEPTION 'relation "%" has % rows with NULL in the target or a feature', mlops._relname(v_rel), v_skipped
 			USING ERRCODE = 'null_value_not_allowed',
 				  HINT = 'Use params => ''{"nulls": "skip"}'' to skip such rows.';
 	END IF;
@@ -1360,14 +1369,14 @@ BEGIN
 	END;
 
 	IF v_stats IS NULL OR v_stats[1] = 0 THEN
-		RAISE EXCEPTION 'relation "%" has no usable rows to evaluate on', v_rel
+		RAISE EXCEPTION 'relation "%" has no usable rows to evaluate on', mlops._relname(v_rel)
 			USING ERRCODE = 'data_exception',
 				  DETAIL = CASE WHEN v_stats IS NULL THEN 'It has no rows.'
 								ELSE format('All its %s rows have NULL in the target or a feature.',
 											v_stats[5]::bigint) END;
 	END IF;
 	IF v_model.params ->> 'nulls' = 'error' AND v_stats[5] > 0 THEN
-		RAISE EXCEPTION 'relation "%" has % rows with NULL in the target or a feature', v_rel, v_stats[5]::bigint
+		RAISE EXCEPTION 'relation "%" has % rows with NULL in the target or a feature', mlops._relname(v_rel), v_stats[5]::bigint
 			USING ERRCODE = 'null_value_not_allowed',
 				  DETAIL = format('Version %s of project "%s" was trained with "nulls": "error".',
 								  v_model.version, v_project);
