@@ -86,6 +86,28 @@ WHERE i.project_id = (SELECT project_id FROM mlops.projects WHERE name = 'inc') 
 SELECT split, metric FROM mlops.metrics mt JOIN mlops.models m USING (model_id)
 WHERE m.project_id = (SELECT project_id FROM mlops.projects WHERE name = 'inc') AND m.version = 2
 ORDER BY 1, 2;
+-- With nothing new in the test split there is nothing fresh to compare on: the champion stays.
+SELECT decision, score, reason LIKE 'no new rows in the test split to compare on;%' AS reason_ok
+FROM mlops.retrain('inc');
+
+-- A timestamp watermark is kept in ISO form, whatever the session's DateStyle.
+SET TimeZone = 'UTC';
+SET DateStyle = 'SQL, DMY';
+CREATE TABLE ts (at timestamptz, a int, y float8);
+INSERT INTO ts SELECT timestamptz '2026-01-01 00:00:00+00' + i * interval '1 hour', i % 9, 2 + 3 * (i % 9)
+FROM generate_series(1, 300) i;
+SELECT deployed FROM mlops.train('ts', 'ts', 'y', ARRAY['a'], params => '{"incremental_column": "at"}');
+SELECT watermark FROM mlops.models m JOIN mlops.projects p USING (project_id) WHERE p.name = 'ts';
+INSERT INTO ts SELECT timestamptz '2026-01-01 00:00:00+00' + i * interval '1 hour', i % 9, 2 + 3 * (i % 9)
+FROM generate_series(301, 400) i;
+SET DateStyle = 'German';
+SELECT decision, reason LIKE '%rows with at > 2026-01-13 12:00:00+00 folded into version 1' AS incremental
+FROM mlops.retrain('ts', deploy => 'always');
+SELECT m.version, m.watermark, m.n_rows FROM mlops.models m JOIN mlops.projects p USING (project_id)
+WHERE p.name = 'ts' ORDER BY 1;
+RESET DateStyle;
+RESET TimeZone;
+
 SELECT pg_temp.err($$SELECT * FROM mlops.train('inc', 'inc', 'y', params => '{"incremental_column": "nope"}')$$);
 
 -- Errors

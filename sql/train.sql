@@ -154,6 +154,19 @@ SELECT version FROM mlops.train(repeat('é', 31) || 'x', 'sales', 'y', ARRAY['a'
 SELECT round(mlops.predict(repeat('é', 31) || 'x', ARRAY[1, 2, 3])::numeric, 9) AS long_name;
 SELECT pg_temp.err($$SELECT * FROM mlops.train(repeat('é', 32), 'sales', 'y')$$);
 
+-- Statistics and metrics are stored exactly, whatever the session's extra_float_digits:
+-- the same training with -15 (15 digits would be lost) and with the default stores the same.
+SET extra_float_digits = -15;
+SELECT version FROM mlops.train('digits', 'sales', 'y', ARRAY['a', 'b']);
+RESET extra_float_digits;
+SELECT version FROM mlops.train('digits', 'sales', 'y', ARRAY['a', 'b']);
+SELECT a.statistics = b.statistics AS same_statistics,
+	   a.statistics -> 'coef' = to_jsonb(a.coefficients) AS coef_exact,
+	   (SELECT array_agg(value ORDER BY split, metric) FROM mlops.metrics WHERE model_id = a.model_id) =
+	   (SELECT array_agg(value ORDER BY split, metric) FROM mlops.metrics WHERE model_id = b.model_id) AS same_metrics
+FROM mlops.models a JOIN mlops.models b ON b.project_id = a.project_id AND b.version = 2
+WHERE a.version = 1 AND a.project_id = (SELECT project_id FROM mlops.projects WHERE name = 'digits');
+
 RESET search_path;
 SET client_min_messages = warning;
 DROP SCHEMA regress_train CASCADE;

@@ -595,6 +595,8 @@ CREATE FUNCTION mlops._record_model(p_project text, p_rel regclass, p_target tex
 RETURNS TABLE (model_id bigint, version integer, deployed boolean, reason text)
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
+SET extra_float_digits = 1
+SET datestyle = 'ISO, YMD'
 AS $$
 #variable_conflict use_column
 DECLARE
@@ -700,6 +702,8 @@ RETURNS TABLE (model_id bigint, project text, version integer, algorithm text,
 			   deployed boolean, metrics jsonb, statistics jsonb, deploy_reason text)
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
+SET extra_float_digits = 1
+SET datestyle = 'ISO, YMD'
 AS $train$
 #variable_conflict use_column
 DECLARE
@@ -1023,6 +1027,8 @@ CREATE FUNCTION mlops._refit_incremental(p mlops.projects, c mlops.models)
 RETURNS TABLE (model_id bigint, metrics jsonb)
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
+SET extra_float_digits = 1
+SET datestyle = 'ISO, YMD'
 AS $$
 #variable_conflict use_column
 DECLARE
@@ -1109,6 +1115,8 @@ BEGIN
 
 	/* the challenger's work is undone if anything fails; the run is recorded either way */
 	BEGIN
+		/* lock the project first: the champion read now stays the champion */
+		PERFORM mlops._lock_project(p.name);
 		SELECT m.* INTO c FROM mlops.deployed_models d JOIN mlops.models m USING (model_id)
 		WHERE d.project_id = p.project_id;
 		v_incremental := p.params ? 'incremental_column' AND c.watermark IS NOT NULL
@@ -1122,8 +1130,7 @@ BEGIN
 											  p.algorithm, p.params, p.test_fraction, 'never');
 		END IF;
 		v_challenger := t.model_id;
-		/* the project row is locked now: the champion read here stays the champion */
-		SELECT d.model_id INTO v_champion FROM mlops.deployed_models d WHERE d.project_id = p.project_id;
+		v_champion := c.model_id;
 		v_margin := coalesce((p.params ->> 'margin')::float8, 0);
 		IF v_champion IS NOT NULL THEN
 			IF t.metrics ? 'test' THEN
@@ -1135,6 +1142,9 @@ BEGIN
 					|| CASE WHEN v_incremental
 							THEN format(' AND %I > %L', p.params ->> 'incremental_column', c.watermark)
 							ELSE '' END);
+			ELSIF v_incremental AND p.test_fraction > 0 THEN
+				/* no new rows fell in the test split: nothing fresh to compare on */
+				v_score := 'test rmse';
 			ELSE
 				v_score := 'train rmse';
 				v_challenger_score := (t.metrics -> 'train' ->> 'rmse')::float8;
@@ -1153,7 +1163,7 @@ BEGIN
 			v_reason := 'no model was deployed';
 		ELSIF v_challenger_score IS NULL OR v_champion_score IS NULL THEN
 			v_decision := 'kept';
-			v_reason := format('no fresh rows to compare on (%s)', v_score);
+			v_reason := 'no new rows in the test split to compare on';
 		ELSIF v_challenger_score < v_champion_score * (1 - v_margin) THEN
 			v_decision := 'deployed';
 			v_reason := format('challenger %s %s beats champion %s by more than the margin %s',
@@ -1176,6 +1186,7 @@ BEGIN
 		v_decision := 'failed';
 		v_reason := 'the retraining failed and its work was rolled back';
 		v_challenger := NULL;
+		v_score := NULL;
 		v_champion_score := NULL;
 		v_challenger_score := NULL;
 		SELECT d.model_id INTO v_champion FROM mlops.deployed_models d WHERE d.project_id = p.project_id;
@@ -1316,6 +1327,8 @@ CREATE FUNCTION mlops.evaluate(project text, relation regclass)
 RETURNS TABLE (metric text, value float8)
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
+SET extra_float_digits = 1
+SET datestyle = 'ISO, YMD'
 AS $evaluate$
 #variable_conflict use_column
 DECLARE
