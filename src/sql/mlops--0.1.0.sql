@@ -665,6 +665,20 @@ $$;
 COMMENT ON FUNCTION mlops._record_model(text, regclass, text, text[], text, jsonb, float8, boolean, mlops.ols_result, mlops.fitstate, jsonb, text, text) IS
 	'internal: records a trained model (project, model, metrics) and deploys it as asked';
 
+/* Which column each value of the scans is, for the detail of errors about values. */
+CREATE FUNCTION mlops._argmap(p_target text, p_features text[], p_intercept boolean) RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT format('y is column "%s"; x[1], x[2], ... are, in order: %s.', p_target,
+		array_to_string(CASE WHEN p_intercept THEN ARRAY['1 (the intercept)'] ELSE '{}' END
+						|| ARRAY(SELECT format('column "%s"', u.f)
+								 FROM unnest(p_features) WITH ORDINALITY AS u(f, o) ORDER BY u.o),
+						', '));
+$$;
+COMMENT ON FUNCTION mlops._argmap(text, text[], boolean) IS
+	'internal: the detail naming the columns behind y and x[k] in errors about values';
+
 /* The name of a relation as PostgreSQL's own messages give it: unquoted, without its schema. */
 CREATE FUNCTION mlops._relname(p_rel regclass) RETURNS text
 LANGUAGE sql STABLE
@@ -840,10 +854,7 @@ BEGIN
 	v_xcount := cardinality(v_features) + v_intercept::int;
 	v_split := mlops._split_sql(v_rel, v_target, v_fraction);
 	v_names := CASE WHEN v_intercept THEN ARRAY['(intercept)'] ELSE '{}' END || v_features;
-	/* which argument is which, for errors about values */
-	v_argmap := format('y is column "%s"; x[1], x[2], ... are, in order: %s.', v_target,
-		array_to_string(CASE WHEN v_intercept THEN ARRAY['1 (the intercept)'] ELSE '{}' END
-						|| ARRAY(SELECT format('column "%s"', f) FROM unnest(v_features) f), ', '));
+	v_argmap := mlops._argmap(v_target, v_features, v_intercept);
 
 	BEGIN
 		v_sql := format('SELECT %s(%s%s) FROM %s WHERE NOT (%s)',
@@ -1336,7 +1347,6 @@ DECLARE
 	v_rel regclass := $2;
 	v_model mlops.models;
 	v_f text;
-	v_xlist text[];
 	v_sql text;
 	v_stats float8[];
 	v_argmap text;
@@ -1357,18 +1367,9 @@ BEGIN
 	END LOOP;
 
 	/* y, then 1 for the intercept, then the features: the layout of the coefficients */
-	v_xlist := CASE WHEN v_model.intercept THEN ARRAY['1::float8'] ELSE '{}' END
-			   || ARRAY(SELECT format('%I::float8', u.f)
-						FROM unnest(v_model.features) WITH ORDINALITY AS u(f, o) ORDER BY u.o);
-	v_sql := format(CASE WHEN cardinality(v_xlist) <= 90
-						 THEN 'SELECT mlops.error_stats($1, %s, %s) FROM %s'
-						 ELSE 'SELECT mlops.error_stats($1, %s, ARRAY[%s]) FROM %s' END,
-					format('%I::float8', v_model.target), array_to_string(v_xlist, ', '), v_rel);
-	v_argmap := format('y is column "%s"; x[1], x[2], ... are, in order: %s.', v_model.target,
-		array_to_string(CASE WHEN v_model.intercept THEN ARRAY['1 (the intercept)'] ELSE '{}' END
-						|| ARRAY(SELECT format('column "%s"', u.f)
-								 FROM unnest(v_model.features) WITH ORDINALITY AS u(f, o) ORDER BY u.o),
-						', '));
+	v_sql := format('SELECT mlops.error_stats($1, %I::float8%s) FROM %s',
+					v_model.target, mlops._xargs_sql(v_model.features, v_model.intercept), v_rel);
+	v_argmap := mlops._argmap(v_model.target, v_model.features, v_model.intercept);
 	BEGIN
 		EXECUTE v_sql INTO v_stats USING v_model.coefficients;
 	EXCEPTION WHEN data_exception THEN
