@@ -35,6 +35,16 @@ FROM (SELECT (mlops.ols_fit(y, ARRAY[1, x])).* FROM simple) f,
 SELECT abs(condition_number - sqrt((30 + sqrt(850)) / (30 - sqrt(850)))) < 1e-12 AS cond_ok
 FROM (SELECT (mlops.ols_fit(y, ARRAY[1, x])).* FROM simple) f;
 
+-- Covariance s^2 (X'X)^-1 = 0.8 / 50 * [[55, -15], [-15, 5]]; log-likelihood as R's logLik:
+-- -n/2 (log(2 pi) + 1 + log(RSS/n)) with n = 5, RSS = 2.4; AIC and BIC count 3 parameters.
+SELECT array_dims(f.vcov) AS dims,
+	   abs(f.vcov[1][1] - 0.88) < 1e-14 AND abs(f.vcov[1][2] + 0.24) < 1e-14
+	   AND abs(f.vcov[2][1] + 0.24) < 1e-14 AND abs(f.vcov[2][2] - 0.08) < 1e-14 AS vcov_ok,
+	   abs(f.log_likelihood + 2.5 * (ln(2 * pi()) + 1 + ln(0.48))) < 1e-13 AS loglik_ok,
+	   abs(f.aic - (5 * (ln(2 * pi()) + 1 + ln(0.48)) + 6)) < 1e-13 AS aic_ok,
+	   abs(f.bic - (5 * (ln(2 * pi()) + 1 + ln(0.48)) + 3 * ln(5))) < 1e-13 AS bic_ok
+FROM (SELECT (mlops.ols_fit(y, ARRAY[1, x])).* FROM simple) f;
+
 -- Without an intercept R^2 is uncentred: b = sum(xy) / sum(x^2) = 66/55,
 -- RSS = 86 - 1.2 * 66 = 6.8, R^2 = 79.2 / 86, F = 79.2 / (6.8 / 4).
 SELECT round(f.coef[1]::numeric, 12) AS b,

@@ -36,6 +36,10 @@ enum
 	RES_N_SKIPPED,
 	RES_DF_RESIDUAL,
 	RES_RSS,
+	RES_VCOV,
+	RES_LOG_LIKELIHOOD,
+	RES_AIC,
+	RES_BIC,
 	RES_NATTS
 };
 
@@ -217,6 +221,50 @@ OlsResultDatum(FunctionCallInfo fcinfo, FitState *input, const char *const *name
 	values[RES_N_SKIPPED] = Int64GetDatum(state->nskipped);
 	values[RES_DF_RESIDUAL] = Int64GetDatum(df);
 	values[RES_RSS] = Float8GetDatum(rss);
+
+	/* covariance s^2 R^-1 R^-T, as a p x p array */
+	if (df > 0)
+	{
+		double	   *vcov = palloc(sizeof(double) * p * p);
+		Datum	   *d = palloc(sizeof(Datum) * p * p);
+		int			dims[2] = {p, p};
+		int			lbs[2] = {1, 1};
+
+		for (int i = 0; i < p; i++)
+			for (int j = i; j < p; j++)
+			{
+				double		sum = 0.0;
+
+				/* row i of R^-1 dotted with row j: both start at column max(i, j) = j */
+				for (int k = j; k < p; k++)
+					sum += rinv[i + (Size) k * p] * rinv[j + (Size) k * p];
+				vcov[i * p + j] = vcov[j * p + i] = s2 * sum;
+			}
+		for (int i = 0; i < p * p; i++)
+			d[i] = Float8GetDatum(vcov[i]);
+		values[RES_VCOV] = PointerGetDatum(construct_md_array(d, NULL, 2, dims, lbs, FLOAT8OID,
+															 sizeof(float8), FLOAT8PASSBYVAL,
+															 TYPALIGN_DOUBLE));
+	}
+	else
+		nulls[RES_VCOV] = true;
+
+	/*
+	 * Gaussian log-likelihood at the maximum, as R's logLik.lm:
+	 * -n/2 (log(2 pi) + 1 + log(RSS / n)); AIC and BIC count the p
+	 * coefficients and the variance.
+	 */
+	if (rss > 0)
+	{
+		double		dn = (double) n;
+		double		ll = -0.5 * dn * (log(2.0 * M_PI) + 1.0 + log(rss / dn));
+
+		values[RES_LOG_LIKELIHOOD] = Float8GetDatum(ll);
+		values[RES_AIC] = Float8GetDatum(-2.0 * ll + 2.0 * (p + 1));
+		values[RES_BIC] = Float8GetDatum(-2.0 * ll + log(dn) * (p + 1));
+	}
+	else
+		nulls[RES_LOG_LIKELIHOOD] = nulls[RES_AIC] = nulls[RES_BIC] = true;
 
 	if (tupdesc->natts != RES_NATTS)
 		elog(ERROR, "mlops.ols_result has %d attributes, expected %d", tupdesc->natts, RES_NATTS);

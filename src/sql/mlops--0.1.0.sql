@@ -53,7 +53,11 @@ CREATE TYPE mlops.ols_result AS (
 	n_rows bigint,
 	n_skipped bigint,
 	df_residual bigint,
-	rss float8
+	rss float8,
+	vcov float8[],
+	log_likelihood float8,
+	aic float8,
+	bic float8
 );
 
 COMMENT ON TYPE mlops.ols_result IS 'ordinary least-squares fit: coefficients and their statistics';
@@ -236,7 +240,7 @@ COMMENT ON COLUMN mlops.models.target IS 'column that is predicted';
 COMMENT ON COLUMN mlops.models.features IS 'feature columns, in the order of the coefficients';
 COMMENT ON COLUMN mlops.models.intercept IS 'whether coefficients[1] is an intercept';
 COMMENT ON COLUMN mlops.models.coefficients IS 'coefficients: the intercept first when there is one, then one per feature';
-COMMENT ON COLUMN mlops.models.statistics IS 'the mlops.ols_result of the training split as JSON: standard errors, t statistics, p-values, R², F, condition number';
+COMMENT ON COLUMN mlops.models.statistics IS 'the mlops.ols_result of the training split as JSON (without vcov, which mlops.ols_result(state) gives): standard errors, t statistics, p-values, R², F, condition number, log-likelihood, AIC, BIC';
 COMMENT ON COLUMN mlops.models.state IS 'fit state of the training split, for refits and merges';
 COMMENT ON COLUMN mlops.models.test_fraction IS 'share of rows held out for testing';
 COMMENT ON COLUMN mlops.models.n_rows IS 'rows used for training (training split)';
@@ -624,7 +628,7 @@ BEGIN
 								   intercept, coefficients, statistics, state, test_fraction, n_rows,
 								   n_skipped, watermark)
 	VALUES (v_proj.project_id, v_version, p_algorithm, p_params, p_rel::text, p_target, p_features,
-			p_intercept, p_res.coef, to_jsonb(p_res), p_state, p_fraction, p_res.n_rows,
+			p_intercept, p_res.coef, to_jsonb(p_res) - 'vcov', p_state, p_fraction, p_res.n_rows,
 			p_res.n_skipped, p_watermark)
 	RETURNING m.model_id INTO v_model_id;
 
@@ -906,7 +910,7 @@ BEGIN
 											 v_fraction, v_intercept, v_res, v_state, v_metrics,
 											 v_watermark, v_deploy);
 	RETURN QUERY SELECT r.model_id, v_project, r.version, v_algorithm, r.deployed, v_metrics,
-						to_jsonb(v_res), r.reason;
+						to_jsonb(v_res) - 'vcov', r.reason;
 END;
 $train$;
 COMMENT ON FUNCTION mlops._train(text, regclass, text, text[], text, jsonb, float8, text) IS

@@ -89,6 +89,15 @@ def parse_array(s):
 # exact least squares
 # ---------------------------------------------------------------------------
 
+def parse_matrix(s):
+    """A 2-D float8 array, {{a,b},{c,d}}, as a list of rows."""
+    s = s.strip()
+    if s == "":
+        return None
+    assert s.startswith("{{") and s.endswith("}}"), s
+    return [[parse_float(v) for v in row.split(",")] for row in s[2:-2].split("},{")]
+
+
 def dec(q):
     """Fraction -> Decimal at the context precision."""
     q = Fraction(q)
@@ -155,7 +164,11 @@ def exact_fit(X, y, intercept):
     se = [dec(v).sqrt() for v in var]
     t = [dec(b[j]) / se[j] for j in range(p)]
     f = ((tss - rss) / d1) / s2
+    # covariance s^2 (X'X)^-1, exactly; R's logLik.lm: -n/2 (log(2 pi) + 1 + log(RSS/n))
+    vcov = [[dec(s2 * A[j][p + k]) for k in range(p)] for j in range(p)]
+    loglik = -Decimal(n) / 2 * (Decimal(math.log(2 * math.pi)) + 1 + dec(rss / n).ln())
     return {
+        "vcov": vcov, "log_likelihood": loglik,
         # 2-norm condition number of X
         "cond": math.sqrt(lambda_max(gram) * lambda_max(inverse)),
         "coef": [dec(v) for v in b], "std_err": se, "t_stats": t,
@@ -274,11 +287,11 @@ def fetch(table):
     q = ("SET extra_float_digits = 3;\n"
          "SELECT (r).coef, (r).std_err, (r).t_stats, (r).p_values, (r).r2, (r).adj_r2,"
          " (r).residual_sd, (r).f_statistic, (r).f_p_value, (r).n_rows, (r).df_residual,"
-         " (r).condition_number"
+         " (r).condition_number, (r).vcov, (r).log_likelihood"
          " FROM (SELECT mlops.ols_fit(y, x) AS r FROM %s) s;\n" % table)
     out = psql(q).rstrip("\n")
     f = out.split("|")
-    if len(f) != 12:
+    if len(f) != 14:
         sys.stderr.write("unexpected output from ols_fit on %s: %r\n" % (table, out))
         sys.exit(2)
     return {
@@ -288,6 +301,7 @@ def fetch(table):
         "residual_sd": parse_float(f[6]), "f_statistic": parse_float(f[7]),
         "f_p_value": parse_float(f[8]), "n_rows": int(f[9]), "df_residual": int(f[10]),
         "condition_number": parse_float(f[11]),
+        "vcov": parse_matrix(f[12]), "log_likelihood": parse_float(f[13]),
     }
 
 
@@ -353,7 +367,20 @@ def check_problem(name, X, y, intercept=None, closed_form_p=False, need_digits=N
         worst = max(abs(Decimal(got["coef"][j]) - ex["coef"][j]) / ex["std_err"][j] for j in range(p))
         print("   coef         worst |error| / exact std_err: %.1e" % float(worst))
 
-    for q in ("r2", "adj_r2", "residual_sd", "f_statistic"):
+    # covariance: each element's error relative to sqrt(v_ii v_jj), the scale of the matrix there
+    if got["vcov"] is None or len(got["vcov"]) != p:
+        fail("%s: vcov is %r" % (name, got["vcov"]))
+    else:
+        worst = max(abs(Decimal(got["vcov"][i][j]) - ex["vcov"][i][j])
+                    / (ex["vcov"][i][i] * ex["vcov"][j][j]).sqrt()
+                    for i in range(p) for j in range(p))
+        m = -math.log10(float(worst)) if worst > 0 else EXACT
+        summary.append((name, "vcov", m))
+        print("   %-12s digits (relative to sqrt(v_ii v_jj)): %s" % ("vcov", fmt_digits(m)))
+        if m < required:
+            fail("%s: vcov has only %s correct digits (need %d)" % (name, fmt_digits(m), required))
+
+    for q in ("r2", "adj_r2", "residual_sd", "f_statistic", "log_likelihood"):
         m = digits(got[q], ex[q])
         summary.append((name, q, m))
         print("   %-12s digits: %s (got %r, exact %.17g)" % (q, fmt_digits(m), got[q], float(ex[q])))
