@@ -45,6 +45,18 @@ SELECT array_dims(f.vcov) AS dims,
 	   abs(f.bic - (5 * (ln(2 * pi()) + 1 + ln(0.48)) + 3 * ln(5))) < 1e-13 AS bic_ok
 FROM (SELECT (mlops.ols_fit(y, ARRAY[1, x])).* FROM simple) f;
 
+-- Weighted least squares: rows (0, 0), (1, 1), (2, 1) with weights 1, 2, 1.
+-- [4 4; 4 6] b = [3; 4] gives b = (0.25, 0.5); weighted RSS = 0.25, df = 1, s^2 = 0.25,
+-- covariance 0.25 / 8 * [6 -4; -4 4].
+SELECT round(f.coef[1]::numeric, 12) AS b0, round(f.coef[2]::numeric, 12) AS b1,
+	   abs(f.rss - 0.25) < 1e-14 AS rss_ok, f.df_residual,
+	   abs(f.std_err[1] - sqrt(0.1875)) < 1e-14 AND abs(f.std_err[2] - sqrt(0.125)) < 1e-14 AS se_ok,
+	   abs(f.vcov[1][2] + 0.125) < 1e-14 AS cov_ok,
+	   f.log_likelihood IS NULL AS no_loglik
+FROM (SELECT (mlops.ols_fit(y, ARRAY[1, x], w)).* FROM (VALUES (0, 0, 1), (1, 1, 2), (2, 1, 1)) v(x, y, w)) f;
+SELECT pg_temp.err($$SELECT mlops.ols_fit(y, ARRAY[1, x], -1) FROM simple$$);
+SELECT pg_temp.err($$SELECT mlops.ols_fit(y, ARRAY[1, x], 'NaN') FROM simple$$);
+
 -- Without an intercept R^2 is uncentred: b = sum(xy) / sum(x^2) = 66/55,
 -- RSS = 86 - 1.2 * 66 = 6.8, R^2 = 79.2 / 86, F = 79.2 / (6.8 / 4).
 SELECT round(f.coef[1]::numeric, 12) AS b,
@@ -67,6 +79,17 @@ INSERT INTO two SELECT i, (i * 7) % 5, ((i * 13) % 11) + 0.5 * i FROM generate_s
 SELECT abs(f.f_p_value - (9 / (9 + 2 * f.f_statistic)) ^ 4.5) < 1e-14 AS f_p_ok, f.df_residual
 FROM (SELECT (mlops.ols_fit(y, ARRAY[1, x1, x2])).* FROM two) f;
 
+-- A weight of 2 gives the coefficients of the row taken twice; weight 0 drops a row
+-- (and it is not counted); a NULL weight skips the row and counts it.
+SELECT bool_and(abs(a - b) < 1e-12) AS same_as_duplicated, max(n_w) AS n_rows_weighted, max(skipped) AS skipped
+FROM (SELECT (mlops.ols_fit(y, ARRAY[1, x1, x2], w)).coef AS cw,
+			 (mlops.ols_fit(y, ARRAY[1, x1, x2], w)).n_rows AS n_w,
+			 (mlops.ols_fit(y, ARRAY[1, x1, x2], w)).n_skipped AS skipped
+	  FROM (SELECT y, x1, x2, CASE WHEN x1 = 3 THEN 2 WHEN x1 = 5 THEN 0 ELSE 1 END::float8 AS w FROM two
+			UNION ALL SELECT 1, 1, 1, NULL) t) w,
+	 (SELECT (mlops.ols_fit(y, ARRAY[1, x1, x2])).coef AS cd
+	  FROM (SELECT y, x1, x2 FROM two WHERE x1 <> 5 UNION ALL SELECT y, x1, x2 FROM two WHERE x1 = 3) t) d,
+	 LATERAL unnest(w.cw, d.cd) AS u(a, b);
 -- A perfect fit recovers y = 3 + 2 x1 - x2 with zero residual.
 SELECT round(f.coef[1]::numeric, 10) AS b0, round(f.coef[2]::numeric, 10) AS b1,
 	   round(f.coef[3]::numeric, 10) AS b2, f.r2 > 1 - 1e-14 AS r2_one

@@ -28,6 +28,7 @@ PG_FUNCTION_INFO_V1(mlops_fitstate_out);
 PG_FUNCTION_INFO_V1(mlops_fitstate_recv);
 PG_FUNCTION_INFO_V1(mlops_fitstate_send);
 PG_FUNCTION_INFO_V1(mlops_fitstate_accum);
+PG_FUNCTION_INFO_V1(mlops_fitstate_accum_weighted);
 PG_FUNCTION_INFO_V1(mlops_fitstate_accum_columns);
 PG_FUNCTION_INFO_V1(mlops_fitstate_combine);
 PG_FUNCTION_INFO_V1(mlops_fitstate_counts);
@@ -65,25 +66,31 @@ FitStateFlush(FitState *state)
 	}
 }
 
-/* Add one row whose values are known finite. */
-void
-FitStateAddRow(FitState *state, const double *x, double y)
+/* Append one row of [X | y] to the buffer as it is (flags are the caller's). */
+static inline void
+FitStateAppend(FitState *state, const double *x, double y, double scale)
 {
 	double	   *buf = FITSTATE_BUF(state);
 	int			cap = state->bufcap;
 	int			p = state->ncols;
 	int			i = state->nbuf;
-	int			j;
 
-	if (x[0] != 1.0)
-		state->flags &= ~FITSTATE_FIRST_ONES;
-	for (j = 0; j < p; j++)
-		buf[i + (Size) j * cap] = x[j];
-	buf[i + (Size) p * cap] = y;
+	for (int j = 0; j < p; j++)
+		buf[i + (Size) j * cap] = scale * x[j];
+	buf[i + (Size) p * cap] = scale * y;
 	state->nbuf++;
 	state->nrows++;
 	if (state->nbuf == cap)
 		FitStateFlush(state);
+}
+
+/* Add one row whose values are known finite. */
+void
+FitStateAddRow(FitState *state, const double *x, double y)
+{
+	if (x[0] != 1.0)
+		state->flags &= ~FITSTATE_FIRST_ONES;
+	FitStateAppend(state, x, y, 1.0);
 }
 
 /* A palloc'd copy of the state with no rows left in its buffer. */
@@ -206,6 +213,65 @@ mlops_fitstate_accum(PG_FUNCTION_ARGS)
 }
 
 /*
+ * Weighted transition: (state, y float8, x float8[], w float8).  A row of
+ * weight w enters as sqrt(w) (x, y), so the fit minimises sum w (y - x b)^2.
+ * Rows of weight 0 do not count (as in R's lm); a NULL anywhere skips the row.
+ */
+Datum
+mlops_fitstate_accum_weighted(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt = AggContextOrError(fcinfo, "mlops.fitstate_accum_weighted");
+	FitState   *state = PG_ARGISNULL(0) ? NULL : DatumGetFitState(PG_GETARG_DATUM(0));
+	ArrayType  *xa;
+	int			nx;
+	double		y;
+	double		w;
+	const double *x;
+
+	if (PG_ARGISNULL(2))
+		return SkipRow(state, 0, aggcxt);
+	xa = PG_GETARG_ARRAYTYPE_P(2);
+	if (ARR_NDIM(xa) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("x must be a one-dimensional array, not %d-dimensional", ARR_NDIM(xa))));
+	nx = ArrayGetNItems(ARR_NDIM(xa), ARR_DIMS(xa));
+	if (nx < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("x must have at least one element")));
+	if (state != NULL && state->ncols > 0 && nx != state->ncols)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("x has %d elements, but earlier rows had %d", nx, state->ncols),
+				 errhint("Every row of a fit must have the same number of columns.")));
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(3) || ARR_HASNULL(xa))
+		return SkipRow(state, state ? state->ncols : nx, aggcxt);
+
+	y = PG_GETARG_FLOAT8(1);
+	w = PG_GETARG_FLOAT8(3);
+	x = (const double *) ARR_DATA_PTR(xa);
+	CheckFinite(y, "y", 0);
+	for (int j = 0; j < nx; j++)
+		CheckFinite(x[j], "x", j + 1);
+	CheckFinite(w, "w", 0);
+	if (w < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("weight %g is negative", w),
+				 errhint("Weights must be zero or positive.")));
+
+	state = StateForRow(state, nx, aggcxt);
+	state->flags |= FITSTATE_WEIGHTED;
+	if (w == 0)
+		PG_RETURN_POINTER(state);
+	if (x[0] != 1.0)
+		state->flags &= ~FITSTATE_FIRST_ONES;
+	FitStateAppend(state, x, y, sqrt(w));
+	PG_RETURN_POINTER(state);
+}
+
+/*
  * fit_columns transition: (state, VARIADIC "any") with float8 arguments
  * y, x1, ..., xp, passed one by one so that no array is built per row.
  */
@@ -283,7 +349,7 @@ AppendBufferedRows(FitState *dst, const FitState *src)
 	{
 		for (int j = 0; j < m; j++)
 			row[j] = buf[i + (Size) j * src->bufcap];
-		FitStateAddRow(dst, row, row[m - 1]);
+		FitStateAppend(dst, row, row[m - 1], 1.0);
 	}
 	pfree(row);
 }
@@ -361,6 +427,7 @@ mlops_fitstate_combine(PG_FUNCTION_ARGS)
 	s1->nskipped += s2->nskipped;
 	if (!(s2->flags & FITSTATE_FIRST_ONES))
 		s1->flags &= ~FITSTATE_FIRST_ONES;
+	s1->flags |= (s2->flags & FITSTATE_WEIGHTED);
 
 	/* rows buffered in s2 go through s1's buffer */
 	AppendBufferedRows(s1, s2);
@@ -414,7 +481,7 @@ ValidHeader(int64 ncols, int64 nrows, int64 nskipped, int64 flags)
 	return ncols >= 0 && ncols <= MLOPS_MAX_COLUMNS &&
 		nrows >= 0 && nskipped >= 0 &&
 		(ncols > 0 || nrows == 0) &&
-		(flags & ~((int64) FITSTATE_FIRST_ONES)) == 0;
+		(flags & ~((int64) (FITSTATE_FIRST_ONES | FITSTATE_WEIGHTED))) == 0;
 }
 
 static int64

@@ -20,6 +20,7 @@
 
 /* FitState.flags */
 #define FITSTATE_FIRST_ONES		0x0001	/* x[1] = 1 on every row folded so far */
+#define FITSTATE_WEIGHTED		0x0002	/* rows entered with weights */
 
 /*
  * One-scan least-squares state.  With m = ncols + 1 (the columns of [X | y]):

@@ -252,9 +252,10 @@ OlsResultDatum(FunctionCallInfo fcinfo, FitState *input, const char *const *name
 	/*
 	 * Gaussian log-likelihood at the maximum, as R's logLik.lm:
 	 * -n/2 (log(2 pi) + 1 + log(RSS / n)); AIC and BIC count the p
-	 * coefficients and the variance.
+	 * coefficients and the variance.  A weighted fit would need the sum of
+	 * the logarithms of the weights, which the state does not keep: NULL.
 	 */
-	if (rss > 0)
+	if (rss > 0 && !(state->flags & FITSTATE_WEIGHTED))
 	{
 		double		dn = (double) n;
 		double		ll = -0.5 * dn * (log(2.0 * M_PI) + 1.0 + log(rss / dn));

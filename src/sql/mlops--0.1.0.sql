@@ -105,6 +105,31 @@ CREATE AGGREGATE mlops.fit_state(y float8, x float8[]) (
 COMMENT ON AGGREGATE mlops.fit_state(float8, float8[]) IS
 	'the fit state of y on x, to be combined with mlops.fit_merge or finished with mlops.ols_result';
 
+CREATE FUNCTION mlops.fitstate_accum_weighted(mlops.fitstate, float8, float8[], float8) RETURNS mlops.fitstate
+	AS 'MODULE_PATHNAME', 'mlops_fitstate_accum_weighted'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION mlops.fitstate_accum_weighted(mlops.fitstate, float8, float8[], float8) IS
+	'transition function of the weighted mlops.ols_fit and mlops.fit_state: folds one row (y, x) with weight w';
+
+CREATE AGGREGATE mlops.ols_fit(y float8, x float8[], w float8) (
+	SFUNC = mlops.fitstate_accum_weighted,
+	STYPE = mlops.fitstate,
+	COMBINEFUNC = mlops.fitstate_combine,
+	FINALFUNC = mlops.ols_result,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE mlops.ols_fit(float8, float8[], float8) IS
+	'weighted least squares of y on the columns of x, minimising sum w (y - x b)^2, in one scan';
+
+CREATE AGGREGATE mlops.fit_state(y float8, x float8[], w float8) (
+	SFUNC = mlops.fitstate_accum_weighted,
+	STYPE = mlops.fitstate,
+	COMBINEFUNC = mlops.fitstate_combine,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE mlops.fit_state(float8, float8[], float8) IS
+	'the weighted fit state of y on x with weights w';
+
 CREATE AGGREGATE mlops.fit_columns(VARIADIC "any") (
 	SFUNC = mlops.fitstate_accum_columns,
 	STYPE = mlops.fitstate,
