@@ -145,9 +145,23 @@ SELECT pg_temp.err($$SELECT mlops.ols_fit(y, x) FROM (VALUES (1, ARRAY[1, 2]), (
 SELECT pg_temp.err($$SELECT mlops.ols_fit(y, x) FROM (VALUES (1, '{}'::float8[])) v(y, x)$$);
 SELECT pg_temp.err($$SELECT mlops.ols_fit(y, x) FROM (VALUES (1, '{{1,2},{3,4}}'::float8[])) v(y, x)$$);
 SELECT pg_temp.err($$SELECT mlops.ols_fit(y, ARRAY[1, x, x * x]) FROM simple WHERE x < 3$$);
-SELECT pg_temp.err($$SELECT mlops.ols_fit(y, ARRAY[1, x1, x2, x1 + x2]) FROM two$$);
-SELECT pg_temp.err($$SELECT mlops.ols_fit(y, ARRAY[1, x1, x1, 2 * x1]) FROM two$$);
-SELECT pg_temp.err($$SELECT mlops.ols_fit(y, ARRAY[0, x1]) FROM two$$);
+-- Collinear columns: as R's lm, the aliased columns get NULL (with a NOTICE naming them) and
+-- the others the fit without them; the degrees of freedom count the columns kept.
+SELECT a.coef[4] IS NULL AS aliased_null, a.std_err[4] IS NULL AND a.t_stats[4] IS NULL AS stats_null,
+	   a.vcov[4][1] IS NULL AND a.vcov[1][4] IS NULL AND a.vcov[4][4] IS NULL AS vcov_null,
+	   (SELECT bool_and(abs(u - v) <= 1e-12 * abs(v))
+		FROM unnest(a.coef[1:3] || a.std_err[1:3] || a.r2, b.coef || b.std_err || b.r2) AS t(u, v)) AS same_as_without,
+	   a.df_residual, b.df_residual AS df_without
+FROM (SELECT mlops.ols_fit(y, ARRAY[1, x1, x2, x1 + x2]) AS r FROM two) fa,
+	 (SELECT mlops.ols_fit(y, ARRAY[1, x1, x2]) AS r FROM two) fb,
+	 LATERAL (SELECT (fa.r).*) a, LATERAL (SELECT (fb.r).*) b;
+SELECT (r).coef[3] IS NULL AND (r).coef[4] IS NULL AS two_aliased,
+	   (SELECT bool_and(abs(u - v) <= 1e-12 * abs(v)) FROM unnest((r).coef[1:2], (w).coef) AS t(u, v)) AS same_as_without
+FROM (SELECT mlops.ols_fit(y, ARRAY[1, x1, x1, 2 * x1]) AS r, mlops.ols_fit(y, ARRAY[1, x1]) AS w FROM two) f;
+SELECT (r).coef[1] IS NULL AS zero_column_null, abs((r).coef[2] - (w).coef[1]) <= 1e-12 * abs((w).coef[1]) AS same_as_without
+FROM (SELECT mlops.ols_fit(y, ARRAY[0, x1]) AS r, mlops.ols_fit(y, ARRAY[x1]) AS w FROM two) f;
+-- Nothing left to fit is an error.
+SELECT pg_temp.err($$SELECT mlops.ols_fit(y, ARRAY[0, 0]) FROM two$$);
 SELECT pg_temp.err($$SELECT mlops.fitstate_accum(NULL, 1, ARRAY[1])$$);
 SELECT pg_temp.err($$SELECT mlops.fit_columns(y, x) FROM (VALUES (1, 2)) v(y, x)$$);
 SELECT pg_temp.err($$SELECT mlops.fit_columns(y) FROM simple$$);

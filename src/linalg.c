@@ -148,6 +148,32 @@ LinalgSingularValues(const double *R, int ldr, int n, double *sv)
 }
 
 /*
+ * R factor of the m x n matrix A (column-major, leading dimension m, m >= n),
+ * in place: on return A's upper triangle is R and the rest is zero.
+ */
+void
+LinalgRFactor(double *A, int m, int n)
+{
+	double	   *tau;
+	double	   *work;
+	double		query;
+	lapack_int	lwork;
+
+	if (n < 1 || m < n)
+		elog(ERROR, "invalid matrix %d x %d for a QR decomposition", m, n);
+	tau = palloc(sizeof(double) * n);
+	CheckInfo(LAPACKE_dgeqrf_work(LAPACK_COL_MAJOR, m, n, A, m, tau, &query, -1), "dgeqrf");
+	lwork = (lapack_int) query;
+	work = palloc(sizeof(double) * Max(lwork, 1));
+	CheckInfo(LAPACKE_dgeqrf_work(LAPACK_COL_MAJOR, m, n, A, m, tau, work, lwork), "dgeqrf");
+	for (int j = 0; j < n; j++)
+		for (int i = j + 1; i < m; i++)
+			A[i + (Size) j * m] = 0.0;
+	pfree(work);
+	pfree(tau);
+}
+
+/*
  * Numerical rank of the upper-triangular R[0:n,0:n] (the R factor of X), in
  * the way of R's lm(): columns are taken in order, and a column whose part
  * orthogonal to the columns kept before it is below a relative tolerance of

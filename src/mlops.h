@@ -66,6 +66,7 @@ extern void LinalgTriangularSolve(const double *R, int ldr, int n, double *b);
 extern void LinalgTriangularInverse(double *Rinv, int ldr, int n);
 extern void LinalgSingularValues(const double *R, int ldr, int n, double *sv);
 extern int	LinalgRank(const double *R, int ldr, int n, bool *aliased);
+extern void LinalgRFactor(double *A, int m, int n);
 
 /* distributions.c */
 extern double RegularizedIncompleteBeta(double a, double b, double x);

@@ -60,6 +60,26 @@ Float8ArrayDatum(const double *v, const bool *isnull, int n)
 											  TYPALIGN_DOUBLE));
 }
 
+/*
+ * A float8[] of pfull values from p values for the positions pos[0..p-1];
+ * the other positions, and those with isnull[i] (if given), are NULL.
+ */
+static Datum
+ExpandedArrayDatum(const double *v, const bool *isnull, int p, const int *pos, int pfull)
+{
+	double	   *full = palloc0(sizeof(double) * Max(pfull, 1));
+	bool	   *fullnull = palloc(sizeof(bool) * Max(pfull, 1));
+
+	for (int i = 0; i < pfull; i++)
+		fullnull[i] = true;
+	for (int i = 0; i < p; i++)
+	{
+		full[pos[i]] = v[i];
+		fullnull[pos[i]] = isnull ? isnull[i] : false;
+	}
+	return Float8ArrayDatum(full, fullnull, pfull);
+}
+
 static const char *
 ColumnName(const char *const *names, int j)
 {
@@ -68,9 +88,9 @@ ColumnName(const char *const *names, int j)
 	return psprintf("x[%d]", j + 1);
 }
 
-/* Error naming the aliased columns. */
-static void
-ReportRankDeficiency(int rank, int p, const bool *aliased, const char *const *names)
+/* "Column x[3] is a linear combination of the columns before it." and the like. */
+static char *
+AliasedDetail(int p, const bool *aliased, const char *const *names)
 {
 	StringInfoData cols;
 	int			naliased = 0;
@@ -83,12 +103,21 @@ ReportRankDeficiency(int rank, int p, const bool *aliased, const char *const *na
 				appendStringInfoString(&cols, ", ");
 			appendStringInfoString(&cols, ColumnName(names, j));
 		}
+	if (naliased == 1)
+		return psprintf("Column %s is a linear combination of the columns before it.", cols.data);
+	return psprintf("Columns %s are linear combinations of the columns before them.", cols.data);
+}
+
+#define AliasedColumnsDetail(p, aliased) AliasedDetail((p), (aliased), NULL)
+
+/* Error naming the aliased columns. */
+static void
+ReportRankDeficiency(int rank, int p, const bool *aliased, const char *const *names)
+{
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("could not fit model: design matrix has rank %d of %d", rank, p),
-			 naliased == 1 ?
-			 errdetail("Column %s is a linear combination of the columns before it.", cols.data) :
-			 errdetail("Columns %s are linear combinations of the columns before them.", cols.data),
+			 errdetail("%s", AliasedDetail(p, aliased, names)),
 			 errhint("Remove collinear columns.")));
 }
 
@@ -121,6 +150,8 @@ OlsResultDatum(FunctionCallInfo fcinfo, FitState *input, const char *const *name
 	double		rss;
 	double		ssr;
 	double		s2;
+	int			pfull;
+	int		   *pos;
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
@@ -142,8 +173,45 @@ OlsResultDatum(FunctionCallInfo fcinfo, FitState *input, const char *const *name
 
 	aliased = palloc(sizeof(bool) * p);
 	rank = LinalgRank(R, m, p, aliased);
+	pfull = p;
+	pos = palloc(sizeof(int) * p);
+	for (int j = 0; j < p; j++)
+		pos[j] = j;
 	if (rank < p)
-		ReportRankDeficiency(rank, p, aliased, names);
+	{
+		/*
+		 * A caller that names the columns (train) wants an error; ols_fit fits
+		 * the columns that are not aliased, as R's lm does, and reports NULL
+		 * for the others.  The R factor of [X_kept | y] is the R factor of the
+		 * same columns of R.
+		 */
+		double	   *b;
+		double	   *rk;
+		int			k = 0;
+
+		if (names != NULL || rank == 0)
+			ReportRankDeficiency(rank, p, aliased, names);
+		ereport(NOTICE,
+				(errmsg("design matrix has rank %d of %d: %s NULL", rank, p,
+						p - rank == 1 ? "the coefficient of an aliased column is" :
+						"the coefficients of aliased columns are"),
+				 errdetail("%s", AliasedColumnsDetail(p, aliased))));
+		b = palloc0(sizeof(double) * m * (rank + 1));
+		for (int j = 0; j < p; j++)
+			if (!aliased[j])
+			{
+				memcpy(b + (Size) k * m, R + (Size) j * m, sizeof(double) * m);
+				pos[k++] = j;
+			}
+		memcpy(b + (Size) rank * m, R + (Size) p * m, sizeof(double) * m);
+		LinalgRFactor(b, m, rank + 1);
+		rk = palloc0(sizeof(double) * (rank + 1) * (rank + 1));
+		for (int j = 0; j <= rank; j++)
+			memcpy(rk + (Size) j * (rank + 1), b + (Size) j * m, sizeof(double) * (j + 1));
+		p = rank;
+		m = p + 1;
+		R = rk;
+	}
 
 	/* coefficients: R[0:p,0:p] b = R[0:p,p] */
 	coef = palloc(sizeof(double) * p);
@@ -185,12 +253,12 @@ OlsResultDatum(FunctionCallInfo fcinfo, FitState *input, const char *const *name
 	LinalgSingularValues(R, m, p, sv);
 
 	memset(nulls, 0, sizeof(nulls));
-	values[RES_COEF] = Float8ArrayDatum(coef, NULL, p);
+	values[RES_COEF] = ExpandedArrayDatum(coef, NULL, p, pos, pfull);
 	if (df > 0)
 	{
-		values[RES_STD_ERR] = Float8ArrayDatum(se, NULL, p);
-		values[RES_T_STATS] = Float8ArrayDatum(tstat, stat_null, p);
-		values[RES_P_VALUES] = Float8ArrayDatum(pval, stat_null, p);
+		values[RES_STD_ERR] = ExpandedArrayDatum(se, NULL, p, pos, pfull);
+		values[RES_T_STATS] = ExpandedArrayDatum(tstat, stat_null, p, pos, pfull);
+		values[RES_P_VALUES] = ExpandedArrayDatum(pval, stat_null, p, pos, pfull);
 	}
 	else
 		nulls[RES_STD_ERR] = nulls[RES_T_STATS] = nulls[RES_P_VALUES] = true;
@@ -222,14 +290,16 @@ OlsResultDatum(FunctionCallInfo fcinfo, FitState *input, const char *const *name
 	values[RES_DF_RESIDUAL] = Int64GetDatum(df);
 	values[RES_RSS] = Float8GetDatum(rss);
 
-	/* covariance s^2 R^-1 R^-T, as a p x p array */
+	/* covariance s^2 R^-1 R^-T, as a p x p array (NULL rows and columns for aliased columns) */
 	if (df > 0)
 	{
-		double	   *vcov = palloc(sizeof(double) * p * p);
-		Datum	   *d = palloc(sizeof(Datum) * p * p);
-		int			dims[2] = {p, p};
+		Datum	   *d = palloc0(sizeof(Datum) * pfull * pfull);
+		bool	   *dnull = palloc(sizeof(bool) * pfull * pfull);
+		int			dims[2] = {pfull, pfull};
 		int			lbs[2] = {1, 1};
 
+		for (int i = 0; i < pfull * pfull; i++)
+			dnull[i] = true;
 		for (int i = 0; i < p; i++)
 			for (int j = i; j < p; j++)
 			{
@@ -238,11 +308,10 @@ OlsResultDatum(FunctionCallInfo fcinfo, FitState *input, const char *const *name
 				/* row i of R^-1 dotted with row j: both start at column max(i, j) = j */
 				for (int k = j; k < p; k++)
 					sum += rinv[i + (Size) k * p] * rinv[j + (Size) k * p];
-				vcov[i * p + j] = vcov[j * p + i] = s2 * sum;
+				d[pos[i] * pfull + pos[j]] = d[pos[j] * pfull + pos[i]] = Float8GetDatum(s2 * sum);
+				dnull[pos[i] * pfull + pos[j]] = dnull[pos[j] * pfull + pos[i]] = false;
 			}
-		for (int i = 0; i < p * p; i++)
-			d[i] = Float8GetDatum(vcov[i]);
-		values[RES_VCOV] = PointerGetDatum(construct_md_array(d, NULL, 2, dims, lbs, FLOAT8OID,
+		values[RES_VCOV] = PointerGetDatum(construct_md_array(d, dnull, 2, dims, lbs, FLOAT8OID,
 															 sizeof(float8), FLOAT8PASSBYVAL,
 															 TYPALIGN_DOUBLE));
 	}
