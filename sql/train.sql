@@ -167,6 +167,21 @@ SELECT a.statistics = b.statistics AS same_statistics,
 FROM mlops.models a JOIN mlops.models b ON b.project_id = a.project_id AND b.version = 2
 WHERE a.version = 1 AND a.project_id = (SELECT project_id FROM mlops.projects WHERE name = 'digits');
 
+-- params.drop_collinear: collinear features leave the model (ab = a + b here), which is then
+-- the fit without them; its statistics have one entry per remaining coefficient.
+SELECT version FROM mlops.train('dc', 'collinear', 'y', ARRAY['a', 'b', 'ab'], params => '{"drop_collinear": true}');
+SELECT version FROM mlops.train('dc_ref', 'collinear', 'y', ARRAY['a', 'b']);
+SELECT d.features, d.state IS NULL AS no_state,
+	   (SELECT bool_and(abs(u - v) <= 1e-12 * abs(v)) FROM unnest(d.coefficients, r.coefficients) AS t(u, v)) AS same_coef,
+	   jsonb_array_length(d.statistics -> 'std_err') AS n_std_err,
+	   (SELECT array_agg(metric || '=' || (abs(a.value - b.value) <= 1e-9 * greatest(abs(b.value), 1))::text ORDER BY metric)
+		FROM mlops.metrics a JOIN mlops.metrics b USING (split, metric)
+		WHERE a.model_id = d.model_id AND b.model_id = r.model_id AND split = 'test') AS same_test_metrics
+FROM mlops.models d JOIN mlops.projects pd ON pd.project_id = d.project_id AND pd.name = 'dc',
+	 mlops.models r JOIN mlops.projects pr ON pr.project_id = r.project_id AND pr.name = 'dc_ref';
+SELECT round(mlops.predict('dc', ARRAY[1, 2])::numeric, 9) = round(mlops.predict('dc_ref', ARRAY[1, 2])::numeric, 9) AS same_prediction;
+SELECT pg_temp.err($$SELECT * FROM mlops.train('dc', 'collinear', 'y', params => '{"drop_collinear": "yes"}')$$);
+
 RESET search_path;
 SET client_min_messages = warning;
 DROP SCHEMA regress_train CASCADE;

@@ -118,6 +118,7 @@ ReportRankDeficiency(int rank, int p, const bool *aliased, const char *const *na
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("could not fit model: design matrix has rank %d of %d", rank, p),
 			 errdetail("%s", AliasedDetail(p, aliased, names)),
+			 names ? errhint("Remove collinear features, or train with params => '{\"drop_collinear\": true}'.") :
 			 errhint("Remove collinear columns.")));
 }
 

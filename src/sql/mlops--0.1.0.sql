@@ -694,6 +694,17 @@ $$;
 COMMENT ON FUNCTION mlops._record_model(text, regclass, text, text[], text, jsonb, float8, boolean, mlops.ols_result, mlops.fitstate, jsonb, text, text) IS
 	'internal: records a trained model (project, model, metrics) and deploys it as asked';
 
+/* The elements of an array whose positions are not listed. */
+CREATE FUNCTION mlops._compact(p_values float8[], p_drop bigint[]) RETURNS float8[]
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT CASE WHEN p_values IS NULL THEN NULL ELSE
+		ARRAY(SELECT v FROM unnest(p_values) WITH ORDINALITY AS u(v, o) WHERE NOT (o = ANY (p_drop)) ORDER BY o)
+	END;
+$$;
+COMMENT ON FUNCTION mlops._compact(float8[], bigint[]) IS 'internal: an array without the elements at the given positions';
+
 /* Which column each value of the scans is, for the detail of errors about values. */
 CREATE FUNCTION mlops._argmap(p_target text, p_features text[], p_intercept boolean) RETURNS text
 LANGUAGE sql IMMUTABLE
@@ -777,6 +788,8 @@ DECLARE
 	v_metrics jsonb;
 	v_skipped bigint;
 	v_watermark text;
+	v_dropped bigint[];
+	v_dropped_features text[] := '{}';
 	r record;
 BEGIN
 	/* ---- arguments ---- */
@@ -807,12 +820,16 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
 	FOR v_key IN SELECT jsonb_object_keys(v_params) LOOP
-		IF v_key NOT IN ('intercept', 'nulls', 'margin', 'incremental_column') THEN
+		IF v_key NOT IN ('intercept', 'nulls', 'margin', 'incremental_column', 'drop_collinear') THEN
 			RAISE EXCEPTION 'unknown parameter "%" for algorithm "linear"', v_key
 				USING ERRCODE = 'invalid_parameter_value',
-					  HINT = 'Parameters of algorithm "linear" are "intercept", "nulls", "margin" and "incremental_column".';
+					  HINT = 'Parameters of algorithm "linear" are "intercept", "nulls", "margin", "incremental_column" and "drop_collinear".';
 		END IF;
 	END LOOP;
+	IF v_params ? 'drop_collinear' AND jsonb_typeof(v_params -> 'drop_collinear') <> 'boolean' THEN
+		RAISE EXCEPTION 'parameter "drop_collinear" must be true or false'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
 	IF v_params ? 'margin' AND (jsonb_typeof(v_params -> 'margin') <> 'number'
 								OR NOT ((v_params ->> 'margin')::float8 >= 0 AND (v_params ->> 'margin')::float8 < 1)) THEN
 		RAISE EXCEPTION 'parameter "margin" must be a number at least 0 and less than 1'
@@ -901,7 +918,32 @@ BEGIN
 				USING ERRCODE = 'null_value_not_allowed',
 					  HINT = 'Use params => ''{"nulls": "skip"}'' to skip such rows.';
 		END IF;
-		v_res := mlops.ols_result(v_state, v_names);
+		IF coalesce((v_params ->> 'drop_collinear')::boolean, false) THEN
+			/* collinear features (NULL coefficients) leave the model; the rest is the fit without them */
+			v_res := mlops.ols_result(v_state);
+			SELECT coalesce(array_agg(o ORDER BY o), '{}') INTO v_dropped
+			FROM unnest(v_res.coef) WITH ORDINALITY AS u(c, o) WHERE c IS NULL;
+			IF cardinality(v_dropped) > 0 THEN
+				IF v_intercept AND 1 = ANY (v_dropped) THEN
+					RAISE EXCEPTION 'could not fit model: the intercept is collinear'
+						USING ERRCODE = 'invalid_parameter_value';
+				END IF;
+				v_dropped_features := ARRAY(SELECT f FROM unnest(v_features) WITH ORDINALITY AS u(f, o)
+											WHERE o + v_intercept::int = ANY (v_dropped) ORDER BY o);
+				v_features := ARRAY(SELECT f FROM unnest(v_features) WITH ORDINALITY AS u(f, o)
+									WHERE NOT (o + v_intercept::int = ANY (v_dropped)) ORDER BY o);
+				v_res.coef := ARRAY(SELECT c FROM unnest(v_res.coef) c WHERE c IS NOT NULL);
+				v_res.std_err := mlops._compact(v_res.std_err, v_dropped);
+				v_res.t_stats := mlops._compact(v_res.t_stats, v_dropped);
+				v_res.p_values := mlops._compact(v_res.p_values, v_dropped);
+				v_res.vcov := NULL;
+				v_state := NULL;	/* its columns are no longer the model's */
+				v_xargs := mlops._xargs_sql(v_features, v_intercept);
+				v_argmap := mlops._argmap(v_target, v_features, v_intercept);
+			END IF;
+		ELSE
+			v_res := mlops.ols_result(v_state, v_names);
+		END IF;
 
 		/* ---- metrics on each split (a second scan: MAE needs the coefficients) ---- */
 		v_sql := format(
@@ -931,6 +973,9 @@ BEGIN
 	END IF;
 
 	/* ---- registry and deployment ---- */
+	IF cardinality(v_dropped_features) > 0 THEN
+		RAISE NOTICE 'dropped collinear features: %', array_to_string(v_dropped_features, ', ');
+	END IF;
 	SELECT * INTO r FROM mlops._record_model(v_project, v_rel, v_target, v_features, v_algorithm, v_params,
 											 v_fraction, v_intercept, v_res, v_state, v_metrics,
 											 v_watermark, v_deploy);
@@ -1719,7 +1764,7 @@ BEGIN
 		PERFORM mlops._invalid_model('Key "params" must be an object.');
 	END IF;
 	SELECT k INTO v_key FROM jsonb_object_keys(v_params) k
-	WHERE k NOT IN ('intercept', 'nulls', 'margin', 'incremental_column') ORDER BY k LIMIT 1;
+	WHERE k NOT IN ('intercept', 'nulls', 'margin', 'incremental_column', 'drop_collinear') ORDER BY k LIMIT 1;
 	IF FOUND THEN
 		PERFORM mlops._invalid_model(format('Parameter "%s" is not a parameter of algorithm "linear".', v_key));
 	END IF;
