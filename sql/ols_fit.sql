@@ -122,6 +122,13 @@ FROM (SELECT mlops.ols_result(mlops.fit_merge(s)) AS r FROM
 	 LATERAL unnest((m.r).coef || (m.r).std_err || (m.r).r2,
 					(w.r).coef || (w.r).std_err || (w.r).r2) AS u(merged, whole);
 
+-- One model per group: ols_fit under GROUP BY equals a separate fit of each group.
+SELECT g, (SELECT bool_and(abs(u - v) <= 1e-12 * abs(v)) FROM unnest((grouped).coef || (grouped).std_err,
+											  (separate).coef || (separate).std_err) AS t(u, v)) AS same
+FROM (SELECT i % 3 AS g, mlops.ols_fit(y, ARRAY[1, x1, x2]) AS grouped FROM many GROUP BY 1) a,
+	 LATERAL (SELECT mlops.ols_fit(y, ARRAY[1, x1, x2] ORDER BY i) AS separate FROM many WHERE i % 3 = a.g) b
+ORDER BY g;
+
 -- fit_columns (no array per row) is the same fit as fit_state.
 SELECT (mlops.ols_result(mlops.fit_columns(y, 1::float8, x1, x2))).coef =
 	   (mlops.ols_fit(y, ARRAY[1, x1, x2])).coef AS same
