@@ -11,7 +11,8 @@ OBJS = \
 	src/distributions.o \
 	src/predict.o \
 	src/holdout.o \
-	src/metrics.o
+	src/metrics.o \
+	src/ridge.o
 
 DATA = $(wildcard src/sql/mlops--*.sql)
 

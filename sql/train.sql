@@ -182,6 +182,26 @@ FROM mlops.models d JOIN mlops.projects pd ON pd.project_id = d.project_id AND p
 SELECT round(mlops.predict('dc', ARRAY[1, 2])::numeric, 9) = round(mlops.predict('dc_ref', ARRAY[1, 2])::numeric, 9) AS same_prediction;
 SELECT pg_temp.err($$SELECT * FROM mlops.train('dc', 'collinear', 'y', params => '{"drop_collinear": "yes"}')$$);
 
+-- Ridge: coefficients from the training state (checked against exact arithmetic in
+-- test/t/010_accuracy.py); lambda 0 is least squares.
+SELECT version, algorithm FROM mlops.train('ridge', 'sales', 'y', ARRAY['a', 'b', 'c'], algorithm => 'ridge',
+	params => '{"lambda": 0.5}', test_fraction => 0);
+SELECT (SELECT bool_and(abs(u - v) <= 1e-12 * abs(v))
+		FROM unnest(m.coefficients, (SELECT mlops.ridge_coef(mlops.fit_state(y, ARRAY[1, a, b, c]), 0.5) FROM sales)) AS t(u, v))
+	   AS same_as_ridge_coef,
+	   m.coefficients[2] < 2 AS slope_shrunk, m.params ->> 'lambda' AS lambda
+FROM mlops.models m JOIN mlops.projects p USING (project_id) WHERE p.name = 'ridge';
+SELECT version FROM mlops.train('ridge0', 'sales', 'y', ARRAY['a', 'b', 'c'], algorithm => 'ridge',
+	params => '{"lambda": 0}', test_fraction => 0);
+SELECT ARRAY(SELECT round(c::numeric, 9) FROM unnest(m.coefficients) c) AS coef_lambda_0
+FROM mlops.models m JOIN mlops.projects p USING (project_id) WHERE p.name = 'ridge0';
+SELECT round(mlops.predict('ridge0', ARRAY[1, 2, 3])::numeric, 9) AS prediction;
+SELECT pg_temp.err($$SELECT * FROM mlops.train('r2', 'sales', 'y', algorithm => 'ridge')$$);
+SELECT pg_temp.err($$SELECT * FROM mlops.train('r2', 'sales', 'y', algorithm => 'ridge', params => '{"lambda": -1}')$$);
+SELECT pg_temp.err($$SELECT * FROM mlops.train('r2', 'sales', 'y', params => '{"lambda": 1}')$$);
+SELECT pg_temp.err($$SELECT * FROM mlops.train('r2', 'sales', 'y', algorithm => 'ridge', params => '{"lambda": 1, "drop_collinear": true}')$$);
+SELECT pg_temp.err($$SELECT mlops.ridge_coef(mlops.fit_state(y, ARRAY[1, a, a]), 0) FROM sales$$);
+
 RESET search_path;
 SET client_min_messages = warning;
 DROP SCHEMA regress_train CASCADE;

@@ -86,6 +86,12 @@ CREATE FUNCTION mlops.ols_result(mlops.fitstate) RETURNS mlops.ols_result
 COMMENT ON FUNCTION mlops.ols_result(mlops.fitstate) IS
 	'least-squares coefficients and statistics from a fit state; final function of mlops.ols_fit';
 
+CREATE FUNCTION mlops.ridge_coef(state mlops.fitstate, lambda float8) RETURNS float8[]
+	AS 'MODULE_PATHNAME', 'mlops_ridge_coef'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION mlops.ridge_coef(mlops.fitstate, float8) IS
+	'ridge coefficients from a fit state: minimise (1/(2n)) ||y - X b||^2 + (lambda/2) ||b||^2, the intercept (a first column of ones) unpenalised; scikit-learn''s Ridge(alpha = n lambda)';
+
 CREATE AGGREGATE mlops.ols_fit(y float8, x float8[]) (
 	SFUNC = mlops.fitstate_accum,
 	STYPE = mlops.fitstate,
@@ -801,10 +807,10 @@ BEGIN
 		RAISE EXCEPTION 'project name "%" must have 1 to 63 bytes', v_project
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
-	IF v_algorithm IS DISTINCT FROM 'linear' THEN
+	IF v_algorithm IS NULL OR v_algorithm NOT IN ('linear', 'ridge') THEN
 		RAISE EXCEPTION 'unknown algorithm "%"', v_algorithm
 			USING ERRCODE = 'invalid_parameter_value',
-				  HINT = 'This version supports algorithm "linear".';
+				  HINT = 'This version supports algorithms "linear" and "ridge".';
 	END IF;
 	IF v_fraction IS NULL OR NOT (v_fraction >= 0 AND v_fraction < 1) THEN
 		RAISE EXCEPTION 'test_fraction must be at least 0 and less than 1, not %', v_fraction
@@ -820,12 +826,22 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
 	FOR v_key IN SELECT jsonb_object_keys(v_params) LOOP
-		IF v_key NOT IN ('intercept', 'nulls', 'margin', 'incremental_column', 'drop_collinear') THEN
-			RAISE EXCEPTION 'unknown parameter "%" for algorithm "linear"', v_key
+		IF v_key NOT IN ('intercept', 'nulls', 'margin', 'incremental_column')
+		   AND NOT (v_key = 'lambda' AND v_algorithm = 'ridge')
+		   AND NOT (v_key = 'drop_collinear' AND v_algorithm = 'linear') THEN
+			RAISE EXCEPTION 'unknown parameter "%" for algorithm "%"', v_key, v_algorithm
 				USING ERRCODE = 'invalid_parameter_value',
-					  HINT = 'Parameters of algorithm "linear" are "intercept", "nulls", "margin", "incremental_column" and "drop_collinear".';
+					  HINT = CASE WHEN v_algorithm = 'ridge'
+								  THEN 'Parameters of algorithm "ridge" are "lambda", "intercept", "nulls", "margin" and "incremental_column".'
+								  ELSE 'Parameters of algorithm "linear" are "intercept", "nulls", "margin", "incremental_column" and "drop_collinear".' END;
 		END IF;
 	END LOOP;
+	IF v_algorithm = 'ridge' AND (jsonb_typeof(v_params -> 'lambda') IS DISTINCT FROM 'number'
+								  OR NOT ((v_params ->> 'lambda')::float8 >= 0)) THEN
+		RAISE EXCEPTION 'algorithm "ridge" needs parameter "lambda", a number at least 0'
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = 'The objective is (1/(2n)) ||y - b0 - X b||^2 + (lambda/2) ||b||^2.';
+	END IF;
 	IF v_params ? 'drop_collinear' AND jsonb_typeof(v_params -> 'drop_collinear') <> 'boolean' THEN
 		RAISE EXCEPTION 'parameter "drop_collinear" must be true or false'
 			USING ERRCODE = 'invalid_parameter_value';
@@ -918,7 +934,11 @@ BEGIN
 				USING ERRCODE = 'null_value_not_allowed',
 					  HINT = 'Use params => ''{"nulls": "skip"}'' to skip such rows.';
 		END IF;
-		IF coalesce((v_params ->> 'drop_collinear')::boolean, false) THEN
+		IF v_algorithm = 'ridge' THEN
+			/* from the state: the counts of ols_result, the coefficients of ridge */
+			SELECT c.n_rows, c.n_skipped INTO v_res.n_rows, v_res.n_skipped FROM mlops.fitstate_counts(v_state) c;
+			v_res.coef := mlops.ridge_coef(v_state, (v_params ->> 'lambda')::float8);
+		ELSIF coalesce((v_params ->> 'drop_collinear')::boolean, false) THEN
 			/* collinear features (NULL coefficients) leave the model; the rest is the fit without them */
 			v_res := mlops.ols_result(v_state);
 			SELECT coalesce(array_agg(o ORDER BY o), '{}') INTO v_dropped
@@ -1204,7 +1224,7 @@ BEGIN
 		PERFORM mlops._lock_project(p.name);
 		SELECT m.* INTO c FROM mlops.deployed_models d JOIN mlops.models m USING (model_id)
 		WHERE d.project_id = p.project_id;
-		v_incremental := p.params ? 'incremental_column' AND c.watermark IS NOT NULL
+		v_incremental := p.params ? 'incremental_column' AND p.algorithm = 'linear' AND c.watermark IS NOT NULL
 			AND c.state IS NOT NULL AND c.relation = p.relation AND c.target = p.target
 			AND c.features = p.features AND c.intercept = coalesce((p.params ->> 'intercept')::boolean, true)
 			AND c.test_fraction = p.test_fraction;

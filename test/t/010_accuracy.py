@@ -512,6 +512,50 @@ def tiny(n, seed):
     return X, y
 
 
+def exact_ridge(X, y, lam, intercept):
+    """Ridge in exact arithmetic: (Xc'Xc + n lam I) b = Xc'yc on centred data when the
+    first column is the intercept (left unpenalised), on the raw data otherwise."""
+    n = len(X)
+    Xf = [[Fraction(v) for v in row] for row in X]
+    yf = [Fraction(v) for v in y]
+    if intercept:
+        Z = [row[1:] for row in Xf]
+        q = len(Z[0])
+        zm = [sum(r[j] for r in Z) / n for j in range(q)]
+        ym = sum(yf) / n
+        Z = [[r[j] - zm[j] for j in range(q)] for r in Z]
+        yc = [v - ym for v in yf]
+    else:
+        Z, q, yc = Xf, len(Xf[0]), yf
+    A = [[sum(Z[i][j] * Z[i][k] for i in range(n)) + (n * lam if j == k else 0) for k in range(q)]
+         + [sum(Z[i][j] * yc[i] for i in range(n))] for j in range(q)]
+    for c in range(q):
+        piv = A[c][c]
+        A[c] = [v / piv for v in A[c]]
+        for r in range(q):
+            if r != c and A[r][c] != 0:
+                f = A[r][c]
+                A[r] = [a - f * b for a, b in zip(A[r], A[c])]
+    b = [A[j][q] for j in range(q)]
+    if intercept:
+        return [ym - sum(zm[j] * b[j] for j in range(q))] + b
+    return b
+
+
+def check_ridge(name, X, y, lam, need):
+    intercept = all(row[0] == 1 for row in X)
+    load(name, X, y)
+    got = parse_array(psql("SET extra_float_digits = 3;\nSELECT mlops.ridge_coef(mlops.fit_state(y, x), %r) FROM %s;\n"
+                           % (float(lam), name)))
+    ex = exact_ridge(X, y, Fraction(lam), intercept)
+    ds = [digits(got[j], dec(ex[j])) for j in range(len(ex))]
+    m = min(ds)
+    summary.append((name, "ridge coef", m))
+    print("\n== %s: ridge, lambda = %s, coefficient digits: %s" % (name, lam, " ".join(fmt_digits(d) for d in ds)))
+    if m < need:
+        fail("%s: ridge coefficients have only %s correct digits (need %d)" % (name, fmt_digits(m), need))
+
+
 def main():
     for v in ("PGHOST", "PGPORT", "PGUSER"):
         if v not in os.environ:
@@ -545,16 +589,26 @@ def main():
     X, y = tiny(4, 42)
     check_problem("line_df2", [r[:2] for r in X], y, closed_form_p=True)
 
+    # ridge from the state against exact arithmetic (lambda exact in binary)
+    for label, X, y in polynomial_problems()[:2]:
+        check_ridge(label + "_ridge", X, y, 0.125, 12)
+    X, y = longley_like()
+    check_ridge("longley_like_ridge", X, y, 2.0, 12)
+    X, y = well_conditioned()
+    check_ridge("well_conditioned_ridge", X, y, 0.5, 12)
+    check_ridge("no_intercept_ridge", [row[1:] for row in X], y, 0.5, 12)
+
     print("\nminimum correct significant digits (-log10 |relative error|):")
     quantities = ["coef", "std_err", "t_stats", "r2", "adj_r2", "residual_sd", "f_statistic"]
     problems = []
     for n, _, _ in summary:
         if n not in problems:
             problems.append(n)
-    print("   %-18s" % "problem" + "".join("%12s" % q for q in quantities))
+    print("   %-18s" % "problem" + "".join("%12s" % q for q in quantities + ["ridge coef"]))
     table = {(n, q): d for n, q, d in summary}
     for n in problems:
-        print("   %-18s" % n + "".join("%12s" % fmt_digits(table[(n, q)]) for q in quantities))
+        print("   %-18s" % n + "".join("%12s" % (fmt_digits(table[(n, q)]) if (n, q) in table else "-")
+                                       for q in quantities + ["ridge coef"]))
 
     if failures:
         print("\n010_accuracy: %d failure(s); database %s kept for inspection" % (len(failures), DB))

@@ -1,0 +1,106 @@
+/*
+ * ridge.c
+ *		Ridge regression exactly from a fit state, with no scan: the penalised
+ *		least-squares problem is a QR decomposition of R stacked on sqrt(n lambda) I.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "utils/array.h"
+
+#include "mlops.h"
+
+PG_FUNCTION_INFO_V1(mlops_ridge_coef);
+
+/*
+ * mlops.ridge_coef(state, lambda): the coefficients that minimise
+ *   (1/(2n)) ||y - X b||^2 + (lambda/2) ||b_penalised||^2,
+ * where, when the first column of x is 1 on every row, its coefficient is an
+ * unpenalised intercept.  That is scikit-learn's Ridge(alpha = n lambda).
+ *
+ * With an intercept the rows of R below the first are the R factor of the
+ * centred [X | y], so the slopes solve the QR of [R_c; sqrt(n lambda) I] and
+ * the intercept follows from the first row of R.
+ */
+Datum
+mlops_ridge_coef(PG_FUNCTION_ARGS)
+{
+	FitState   *state = PG_GETARG_FITSTATE(0);
+	double		lambda = PG_GETARG_FLOAT8(1);
+	int			p = state->ncols;
+	int			m = p + 1;
+	int			off;
+	int			q;
+	double	   *R;
+	double	   *a;
+	double	   *coef;
+	Datum	   *d;
+	double		shrink;
+
+	if (!isfinite(lambda) || lambda < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("lambda must be a finite number at least 0, not %g", lambda)));
+	if (p < 1 || state->nrows < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("could not fit model: no usable rows")));
+
+	state = FitStateCopyFlushed(state);
+	R = FITSTATE_R(state);
+	if (lambda == 0)
+	{
+		/* least squares: the columns must be independent, as for ols_fit */
+		bool	   *aliased = palloc(sizeof(bool) * p);
+		int			rank = LinalgRank(R, m, p, aliased);
+
+		if (rank < p)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("could not fit model: design matrix has rank %d of %d", rank, p),
+					 errhint("Use a lambda above 0.")));
+	}
+	off = (state->flags & FITSTATE_FIRST_ONES) ? 1 : 0;
+	q = p - off;
+	coef = palloc0(sizeof(double) * p);
+	shrink = sqrt((double) state->nrows * lambda);
+
+	if (q > 0)
+	{
+		int			rows = 2 * q;
+
+		/* [R_c r_cy; sqrt(n lambda) I 0], (2q) x (q + 1), column-major */
+		a = palloc0(sizeof(double) * rows * (q + 1));
+		for (int j = 0; j < q; j++)
+		{
+			for (int i = 0; i <= j; i++)
+				a[i + (Size) j * rows] = R[(i + off) + (Size) (j + off) * m];
+			a[(q + j) + (Size) j * rows] = shrink;
+		}
+		for (int i = 0; i < q; i++)
+			a[i + (Size) q * rows] = R[(i + off) + (Size) p * m];
+		LinalgRFactor(a, rows, q + 1);
+		memcpy(coef + off, a + (Size) q * rows, sizeof(double) * q);
+		LinalgTriangularSolve(a, rows, q, coef + off);
+	}
+	if (off)
+	{
+		double		s = R[(Size) p * m];
+
+		if (R[0] == 0.0)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("could not fit model: no usable rows")));
+		for (int j = 1; j < p; j++)
+			s -= R[(Size) j * m] * coef[j];
+		coef[0] = s / R[0];
+	}
+
+	d = palloc(sizeof(Datum) * p);
+	for (int j = 0; j < p; j++)
+		d[j] = Float8GetDatum(coef[j]);
+	PG_RETURN_ARRAYTYPE_P(construct_array(d, p, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL,
+										  TYPALIGN_DOUBLE));
+}
