@@ -202,6 +202,38 @@ SELECT pg_temp.err($$SELECT * FROM mlops.train('r2', 'sales', 'y', params => '{"
 SELECT pg_temp.err($$SELECT * FROM mlops.train('r2', 'sales', 'y', algorithm => 'ridge', params => '{"lambda": 1, "drop_collinear": true}')$$);
 SELECT pg_temp.err($$SELECT mlops.ridge_coef(mlops.fit_state(y, ARRAY[1, a, a]), 0) FROM sales$$);
 
+-- k-fold cross-validation from one grouped scan: folds of the training split by the row hash,
+-- each fold scored by the merge of the other folds' states; equal to explicit refits.
+CREATE TABLE cvt AS SELECT i, (i % 13)::float8 AS a, ((i * 7) % 11)::float8 AS b,
+	(1 + 0.5 * (i % 13) - 0.25 * ((i * 7) % 11) + ((i * 7919) % 17) / 8.0)::float8 AS y
+FROM generate_series(1, 400) i;
+SELECT version, metrics -> 'cv' ->> 'folds' AS folds FROM mlops.train('cv', 'cvt', 'y', ARRAY['a', 'b'], params => '{"folds": 5}');
+WITH f AS (SELECT *, least(4, floor((mlops.holdout_hash(y, i::float8, a, b) - 0.2) / 0.8 * 5))::int AS fold
+		   FROM cvt WHERE NOT mlops.holdout_hash(y, i::float8, a, b) < 0.2),
+	 c AS (SELECT k, (SELECT (mlops.ols_fit(y, ARRAY[1, a, b])).coef FROM f WHERE fold <> k) AS coef
+		   FROM generate_series(0, 4) k),
+	 e AS (SELECT c.k, mlops.error_stats(c.coef, f.y, 1::float8, f.a, f.b) AS s
+		   FROM c JOIN f ON f.fold = c.k GROUP BY c.k, c.coef),
+	 cv AS (SELECT (mt.value) AS v, mt.metric FROM mlops.metrics mt JOIN mlops.models m USING (model_id)
+			JOIN mlops.projects p USING (project_id) WHERE p.name = 'cv' AND mt.split = 'cv')
+SELECT abs(avg(s[2]) - (SELECT v FROM cv WHERE metric = 'rmse_mean')) <= 1e-10 * avg(s[2]) AS rmse_mean_ok,
+	   abs(stddev_samp(s[2]) - (SELECT v FROM cv WHERE metric = 'rmse_sd')) <= 1e-8 * stddev_samp(s[2]) AS rmse_sd_ok,
+	   abs(avg(s[4]) - (SELECT v FROM cv WHERE metric = 'r2_mean')) <= 1e-10 AS r2_mean_ok,
+	   count(*) AS folds
+FROM e;
+SELECT pg_temp.err($$SELECT * FROM mlops.train('cv', 'cvt', 'y', params => '{"folds": 1}')$$);
+SELECT pg_temp.err($$SELECT * FROM mlops.train('cv', 'cvt', 'y', params => '{"folds": 2.5}')$$);
+-- A cross-validated model exports and imports with its cv metrics.
+SELECT mlops.import_model('cv_copy', mlops.export_model(m.model_id)) > 0 AS imported
+FROM mlops.models m JOIN mlops.projects p USING (project_id) WHERE p.name = 'cv';
+SELECT (SELECT array_agg(metric || '=' || value ORDER BY metric) FROM mlops.metrics mt JOIN mlops.models m USING (model_id)
+		JOIN mlops.projects p USING (project_id) WHERE p.name = 'cv' AND mt.split = 'cv') =
+	   (SELECT array_agg(metric || '=' || value ORDER BY metric) FROM mlops.metrics mt JOIN mlops.models m USING (model_id)
+		JOIN mlops.projects p USING (project_id) WHERE p.name = 'cv_copy' AND mt.split = 'cv') AS same_cv_metrics;
+-- Ridge cross-validates the same way.
+SELECT metrics -> 'cv' ->> 'folds' AS folds, (metrics -> 'cv' ->> 'rmse_mean')::float8 > 0 AS has_rmse
+FROM mlops.train('cv_ridge', 'cvt', 'y', ARRAY['a', 'b'], algorithm => 'ridge', params => '{"lambda": 0.1, "folds": 4}');
+
 RESET search_path;
 SET client_min_messages = warning;
 DROP SCHEMA regress_train CASCADE;

@@ -104,3 +104,48 @@ mlops_ridge_coef(PG_FUNCTION_ARGS)
 	PG_RETURN_ARRAYTYPE_P(construct_array(d, p, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL,
 										  TYPALIGN_DOUBLE));
 }
+
+PG_FUNCTION_INFO_V1(mlops_fitstate_error);
+
+/*
+ * mlops.fitstate_error(state, coef): {n, rss, tss} of the rows of a state
+ * under the coefficients coef, without the rows: RSS = ||R [coef; -1]||^2,
+ * because R is the R factor of [X | y].  TSS is the sum of squares of y about
+ * its mean when the first column of x is 1 on every row, about 0 otherwise.
+ * The held-out errors of cross-validation come from this.
+ */
+Datum
+mlops_fitstate_error(PG_FUNCTION_ARGS)
+{
+	FitState   *state = FitStateCopyFlushed(PG_GETARG_FITSTATE(0));
+	ArrayType  *ca = PG_GETARG_ARRAYTYPE_P(1);
+	int			p = state->ncols;
+	int			m = p + 1;
+	double	   *R = FITSTATE_R(state);
+	const double *coef;
+	double		rss = 0.0;
+	double		tss = 0.0;
+	Datum		out[3];
+
+	if (ARR_ELEMTYPE(ca) != FLOAT8OID || ARR_NDIM(ca) != 1 || ARR_HASNULL(ca) ||
+		ARR_DIMS(ca)[0] != p)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("expected %d coefficients without NULLs", p)));
+	coef = (const double *) ARR_DATA_PTR(ca);
+	for (int i = 0; i < m; i++)
+	{
+		double		v = -R[i + (Size) p * m];
+
+		for (int j = i; j < p; j++)
+			v += R[i + (Size) j * m] * coef[j];
+		rss += v * v;
+	}
+	for (int i = (state->flags & FITSTATE_FIRST_ONES) ? 1 : 0; i < m; i++)
+		tss += R[i + (Size) p * m] * R[i + (Size) p * m];
+	out[0] = Float8GetDatum((double) state->nrows);
+	out[1] = Float8GetDatum(rss);
+	out[2] = Float8GetDatum(tss);
+	PG_RETURN_ARRAYTYPE_P(construct_array(out, 3, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL,
+										  TYPALIGN_DOUBLE));
+}

@@ -92,6 +92,12 @@ CREATE FUNCTION mlops.ridge_coef(state mlops.fitstate, lambda float8) RETURNS fl
 COMMENT ON FUNCTION mlops.ridge_coef(mlops.fitstate, float8) IS
 	'ridge coefficients from a fit state: minimise (1/(2n)) ||y - X b||^2 + (lambda/2) ||b||^2, the intercept (a first column of ones) unpenalised; scikit-learn''s Ridge(alpha = n lambda)';
 
+CREATE FUNCTION mlops.fitstate_error(state mlops.fitstate, coef float8[]) RETURNS float8[]
+	AS 'MODULE_PATHNAME', 'mlops_fitstate_error'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION mlops.fitstate_error(mlops.fitstate, float8[]) IS
+	'{n, rss, tss} of the rows of a fit state under the given coefficients, from the state alone (tss about the mean when the first column is 1)';
+
 CREATE AGGREGATE mlops.ols_fit(y float8, x float8[]) (
 	SFUNC = mlops.fitstate_accum,
 	STYPE = mlops.fitstate,
@@ -282,15 +288,15 @@ COMMENT ON COLUMN mlops.models.watermark IS 'with params.incremental_column: the
 
 CREATE TABLE mlops.metrics (
 	model_id bigint NOT NULL REFERENCES mlops.models ON DELETE CASCADE,
-	split text NOT NULL CHECK (split IN ('train', 'test', 'eval')),
+	split text NOT NULL CHECK (split IN ('train', 'test', 'eval', 'cv')),
 	metric text NOT NULL,
 	value float8,
 	PRIMARY KEY (model_id, split, metric)
 );
 COMMENT ON TABLE mlops.metrics IS 'model quality in long format: one row per model, split and metric';
 COMMENT ON COLUMN mlops.metrics.model_id IS 'model the figure belongs to';
-COMMENT ON COLUMN mlops.metrics.split IS 'train, test (hold-out) or eval (later evaluation)';
-COMMENT ON COLUMN mlops.metrics.metric IS 'n, rmse, mae or r2';
+COMMENT ON COLUMN mlops.metrics.split IS 'train, test (hold-out), eval (later evaluation) or cv (k-fold cross-validation on the training split)';
+COMMENT ON COLUMN mlops.metrics.metric IS 'n, rmse, mae or r2; for cv: folds, rmse_mean, rmse_sd, r2_mean, r2_sd';
 COMMENT ON COLUMN mlops.metrics.value IS 'value of the metric';
 
 CREATE TABLE mlops.deployments (
@@ -599,21 +605,30 @@ COMMENT ON FUNCTION mlops._xargs_sql(text[], boolean) IS
  * every numeric column of the relation (whatever the features) is below the
  * fraction; 'false' when nothing is held out.
  */
-CREATE FUNCTION mlops._split_sql(p_rel regclass, p_target text, p_fraction float8) RETURNS text
+CREATE FUNCTION mlops._hash_sql(p_rel regclass, p_target text) RETURNS text
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT CASE WHEN p_fraction > 0 THEN
-		format(CASE WHEN cardinality(l) <= 90 THEN 'mlops.holdout_hash(%s) < %L::float8'
-					ELSE 'mlops.holdout_hash(ARRAY[%s]) < %L::float8' END,
-			   array_to_string(l, ', '), p_fraction)
-		ELSE 'false' END
+	SELECT format(CASE WHEN cardinality(l) <= 90 THEN 'mlops.holdout_hash(%s)'
+					   ELSE 'mlops.holdout_hash(ARRAY[%s])' END,
+				  array_to_string(l, ', '))
 	FROM (SELECT format('%I::float8', p_target)
 				 || coalesce((SELECT array_agg(format('%I::float8', a.attname) ORDER BY a.attnum)
 							  FROM pg_catalog.pg_attribute a
 							  WHERE a.attrelid = p_rel AND a.attnum > 0 AND NOT a.attisdropped
 								AND a.attname <> p_target
 								AND mlops._is_numeric_column(p_rel, a.attname::text)), '{}') AS l) s;
+$$;
+COMMENT ON FUNCTION mlops._hash_sql(regclass, text) IS
+	'internal: SQL for the hash of a row that decides its split and its fold';
+
+CREATE FUNCTION mlops._split_sql(p_rel regclass, p_target text, p_fraction float8) RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT CASE WHEN p_fraction > 0
+				THEN format('%s < %L::float8', mlops._hash_sql(p_rel, p_target), p_fraction)
+				ELSE 'false' END;
 $$;
 COMMENT ON FUNCTION mlops._split_sql(regclass, text, float8) IS
 	'internal: SQL condition that puts a row of the relation in the test split';
@@ -795,6 +810,9 @@ DECLARE
 	v_skipped bigint;
 	v_watermark text;
 	v_dropped bigint[];
+	v_folds integer;
+	v_fold_states mlops.fitstate[];
+	v_cv jsonb;
 	v_dropped_features text[] := '{}';
 	r record;
 BEGIN
@@ -826,7 +844,7 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
 	FOR v_key IN SELECT jsonb_object_keys(v_params) LOOP
-		IF v_key NOT IN ('intercept', 'nulls', 'margin', 'incremental_column')
+		IF v_key NOT IN ('intercept', 'nulls', 'margin', 'incremental_column', 'folds')
 		   AND NOT (v_key = 'lambda' AND v_algorithm = 'ridge')
 		   AND NOT (v_key = 'drop_collinear' AND v_algorithm = 'linear') THEN
 			RAISE EXCEPTION 'unknown parameter "%" for algorithm "%"', v_key, v_algorithm
@@ -836,6 +854,12 @@ BEGIN
 								  ELSE 'Parameters of algorithm "linear" are "intercept", "nulls", "margin", "incremental_column" and "drop_collinear".' END;
 		END IF;
 	END LOOP;
+	IF v_params ? 'folds' AND (jsonb_typeof(v_params -> 'folds') <> 'number'
+							   OR (v_params ->> 'folds') !~ '^[0-9]+$'
+							   OR (v_params ->> 'folds')::int NOT BETWEEN 2 AND 100) THEN
+		RAISE EXCEPTION 'parameter "folds" must be a whole number from 2 to 100'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
 	IF v_algorithm = 'ridge' AND (jsonb_typeof(v_params -> 'lambda') IS DISTINCT FROM 'number'
 								  OR NOT ((v_params ->> 'lambda')::float8 >= 0)) THEN
 		RAISE EXCEPTION 'algorithm "ridge" needs parameter "lambda", a number at least 0'
@@ -919,10 +943,23 @@ BEGIN
 	v_argmap := mlops._argmap(v_target, v_features, v_intercept);
 
 	BEGIN
-		v_sql := format('SELECT %s(%s%s) FROM %s WHERE NOT (%s)',
-						CASE WHEN v_xcount <= 90 THEN 'mlops.fit_columns' ELSE 'mlops.fit_state' END,
-						v_ycol, v_xargs, v_rel, v_split);
-		EXECUTE v_sql INTO v_state;
+		IF v_params ? 'folds' THEN
+			/* one state per fold of the training split, in the same scan; the fit is their merge */
+			v_folds := (v_params ->> 'folds')::int;
+			v_sql := format('SELECT array_agg(s ORDER BY fold) FROM ('
+							'SELECT least(%s, floor((%s - %L::float8) / (1 - %L::float8) * %s))::int AS fold, '
+							'%s(%s%s) AS s FROM %s WHERE NOT (%s) GROUP BY 1) g',
+							v_folds - 1, mlops._hash_sql(v_rel, v_target), v_fraction, v_fraction, v_folds,
+							CASE WHEN v_xcount <= 90 THEN 'mlops.fit_columns' ELSE 'mlops.fit_state' END,
+							v_ycol, v_xargs, v_rel, v_split);
+			EXECUTE v_sql INTO v_fold_states;
+			SELECT mlops.fit_merge(f) INTO v_state FROM unnest(v_fold_states) f;
+		ELSE
+			v_sql := format('SELECT %s(%s%s) FROM %s WHERE NOT (%s)',
+							CASE WHEN v_xcount <= 90 THEN 'mlops.fit_columns' ELSE 'mlops.fit_state' END,
+							v_ycol, v_xargs, v_rel, v_split);
+			EXECUTE v_sql INTO v_state;
+		END IF;
 
 		IF v_state IS NULL THEN
 			RAISE EXCEPTION 'relation "%" has no rows to train on', mlops._relname(v_rel)
@@ -977,6 +1014,27 @@ BEGIN
 				 THEN format('max(%I)', v_params ->> 'incremental_column') ELSE 'NULL::text' END,
 			v_rel);
 		EXECUTE v_sql INTO v_metrics, v_skipped, v_watermark USING v_res.coef;
+
+		/* k-fold cross-validation from the fold states: each fold against the merge of the others */
+		IF v_folds IS NOT NULL THEN
+			IF cardinality(v_fold_states) < 2 THEN
+				RAISE EXCEPTION 'cross-validation needs at least 2 non-empty folds, not %', cardinality(v_fold_states)
+					USING ERRCODE = 'data_exception';
+			END IF;
+			SELECT jsonb_build_object('folds', count(*), 'rmse_mean', avg(rmse), 'rmse_sd', stddev_samp(rmse),
+									  'r2_mean', avg(r2), 'r2_sd', stddev_samp(r2))
+			INTO v_cv
+			FROM (SELECT sqrt(e[2] / e[1]) AS rmse,
+						 CASE WHEN v_intercept THEN 1 - e[2] / nullif(e[3], 0) END AS r2
+				  FROM (SELECT mlops.fitstate_error(v_fold_states[i],
+							CASE WHEN v_algorithm = 'ridge'
+								 THEN mlops.ridge_coef(o.s, (v_params ->> 'lambda')::float8)
+								 ELSE (mlops.ols_result(o.s, v_names)).coef END) AS e
+						FROM generate_series(1, cardinality(v_fold_states)) i,
+							 LATERAL (SELECT mlops.fit_merge(f) AS s
+									  FROM unnest(v_fold_states) WITH ORDINALITY AS u(f, j) WHERE j <> i) o) x) y;
+			v_metrics := v_metrics || jsonb_build_object('cv', jsonb_strip_nulls(v_cv));
+		END IF;
 	EXCEPTION WHEN data_exception THEN
 		GET STACKED DIAGNOSTICS v_errmsg = MESSAGE_TEXT, v_errstate = RETURNED_SQLSTATE,
 								v_errhint = PG_EXCEPTION_HINT;
@@ -1784,7 +1842,7 @@ BEGIN
 		PERFORM mlops._invalid_model('Key "params" must be an object.');
 	END IF;
 	SELECT k INTO v_key FROM jsonb_object_keys(v_params) k
-	WHERE k NOT IN ('intercept', 'nulls', 'margin', 'incremental_column', 'drop_collinear') ORDER BY k LIMIT 1;
+	WHERE k NOT IN ('intercept', 'nulls', 'margin', 'incremental_column', 'drop_collinear', 'folds') ORDER BY k LIMIT 1;
 	IF FOUND THEN
 		PERFORM mlops._invalid_model(format('Parameter "%s" is not a parameter of algorithm "linear".', v_key));
 	END IF;
@@ -1865,13 +1923,18 @@ BEGIN
 	END IF;
 	IF jsonb_typeof(v_doc -> 'metrics') = 'object' THEN
 		FOR v_split IN SELECT s.key, s.value FROM jsonb_each(v_doc -> 'metrics') s ORDER BY s.key LOOP
-			IF v_split.key NOT IN ('train', 'test', 'eval') OR jsonb_typeof(v_split.value) <> 'object' THEN
-				PERFORM mlops._invalid_model(format('Key "metrics" may hold objects "train", "test" and "eval", not %s.',
+			IF v_split.key NOT IN ('train', 'test', 'eval', 'cv') OR jsonb_typeof(v_split.value) <> 'object' THEN
+				PERFORM mlops._invalid_model(format('Key "metrics" may hold objects "train", "test", "eval" and "cv", not %s.',
 													to_jsonb(v_split.key)));
 			END IF;
 			FOR v_fig IN SELECT f.key, f.value FROM jsonb_each(v_split.value) f ORDER BY f.key LOOP
-				IF v_fig.key NOT IN ('n', 'rmse', 'mae', 'r2')
-				   OR (jsonb_typeof(v_fig.value) <> 'null' AND mlops._json_float8(v_fig.value) IS NULL) THEN
+				IF v_split.key = 'cv' AND (v_fig.key NOT IN ('folds', 'rmse_mean', 'rmse_sd', 'r2_mean', 'r2_sd')
+					OR (jsonb_typeof(v_fig.value) <> 'null' AND mlops._json_float8(v_fig.value) IS NULL)) THEN
+					PERFORM mlops._invalid_model(format('Metric "%s" of split "cv" must be one of folds, rmse_mean, rmse_sd, r2_mean and r2_sd, with a number or null.',
+														v_fig.key));
+				END IF;
+				IF v_split.key <> 'cv' AND (v_fig.key NOT IN ('n', 'rmse', 'mae', 'r2')
+				   OR (jsonb_typeof(v_fig.value) <> 'null' AND mlops._json_float8(v_fig.value) IS NULL)) THEN
 					PERFORM mlops._invalid_model(format('Metric "%s" of split "%s" must be one of n, rmse, mae and r2, with a number or null.',
 														v_fig.key, v_split.key));
 				END IF;
