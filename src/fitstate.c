@@ -165,6 +165,31 @@ StateForRow(FitState *state, int ncols, MemoryContext aggcxt)
 	return fresh;
 }
 
+/* The number of columns in a row's x, checked against the rows before it. */
+static int
+RowWidth(ArrayType *xa, const FitState *state)
+{
+	int			nx;
+
+	if (ARR_ELEMTYPE(xa) != FLOAT8OID)
+		elog(ERROR, "x must be float8[]");
+	if (ARR_NDIM(xa) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("x must be a one-dimensional array, not %d-dimensional", ARR_NDIM(xa))));
+	nx = ArrayGetNItems(ARR_NDIM(xa), ARR_DIMS(xa));
+	if (nx < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("x must have at least one element")));
+	if (state != NULL && state->ncols > 0 && nx != state->ncols)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("x has %d elements, but earlier rows had %d", nx, state->ncols),
+				 errhint("Every row of a fit must have the same number of columns.")));
+	return nx;
+}
+
 /*
  * ols_fit / fit_state transition: (state, y float8, x float8[]).
  * Rows with a NULL y, x or element of x are skipped and counted.
@@ -182,22 +207,7 @@ mlops_fitstate_accum(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(2))
 		return SkipRow(state, 0, aggcxt);
 	xa = PG_GETARG_ARRAYTYPE_P(2);
-	if (ARR_ELEMTYPE(xa) != FLOAT8OID)
-		elog(ERROR, "x must be float8[]");
-	if (ARR_NDIM(xa) > 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("x must be a one-dimensional array, not %d-dimensional", ARR_NDIM(xa))));
-	nx = ArrayGetNItems(ARR_NDIM(xa), ARR_DIMS(xa));
-	if (nx < 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("x must have at least one element")));
-	if (state != NULL && state->ncols > 0 && nx != state->ncols)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("x has %d elements, but earlier rows had %d", nx, state->ncols),
-				 errhint("Every row of a fit must have the same number of columns.")));
+	nx = RowWidth(xa, state);
 	if (PG_ARGISNULL(1) || ARR_HASNULL(xa))
 		return SkipRow(state, state ? state->ncols : nx, aggcxt);
 
@@ -231,20 +241,7 @@ mlops_fitstate_accum_weighted(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(2))
 		return SkipRow(state, 0, aggcxt);
 	xa = PG_GETARG_ARRAYTYPE_P(2);
-	if (ARR_NDIM(xa) > 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("x must be a one-dimensional array, not %d-dimensional", ARR_NDIM(xa))));
-	nx = ArrayGetNItems(ARR_NDIM(xa), ARR_DIMS(xa));
-	if (nx < 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("x must have at least one element")));
-	if (state != NULL && state->ncols > 0 && nx != state->ncols)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("x has %d elements, but earlier rows had %d", nx, state->ncols),
-				 errhint("Every row of a fit must have the same number of columns.")));
+	nx = RowWidth(xa, state);
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(3) || ARR_HASNULL(xa))
 		return SkipRow(state, state ? state->ncols : nx, aggcxt);
 
