@@ -16,22 +16,11 @@ set -u
 DB=mlops_t_parallel
 TOL=1e-12
 N=2000000
-failures=0
 
-for v in PGHOST PGPORT PGUSER; do
-	if [ -z "${!v:-}" ]; then
-		echo "$v is not set: run under a cluster (test/cluster.sh)" >&2
-		exit 2
-	fi
-done
+. "$(dirname "$0")/../lib.sh"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-
-fail() {
-	echo "FAIL: $*"
-	failures=$((failures + 1))
-}
 
 # psql on the test database; stops at the first error
 q() {

@@ -8,22 +8,11 @@
 set -u
 SRC=mlops_t_dump_src
 DST=mlops_t_dump_dst
-failures=0
 
-for v in PGHOST PGPORT PGUSER; do
-	if [ -z "${!v:-}" ]; then
-		echo "$v is not set: run under a cluster (test/cluster.sh)" >&2
-		exit 2
-	fi
-done
+. "$(dirname "$0")/../lib.sh"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-
-fail() {
-	echo "FAIL: $*"
-	failures=$((failures + 1))
-}
 
 q() {
 	local db=$1

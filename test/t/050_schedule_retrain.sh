@@ -8,25 +8,13 @@
 # Runs against the cluster named by PGHOST/PGPORT/PGUSER, whose pg_cron serves the
 # database "postgres" (test/cluster.sh sets it up so).
 set -u
+. "$(dirname "$0")/../lib.sh"
 DB=$(psql -X -A -t -d postgres -c "SHOW cron.database_name" 2>/dev/null)
 WAIT=150
-failures=0
-
-for v in PGHOST PGPORT PGUSER; do
-	if [ -z "${!v:-}" ]; then
-		echo "$v is not set: run under a cluster (test/cluster.sh)" >&2
-		exit 2
-	fi
-done
 if [ -z "$DB" ]; then
 	echo "pg_cron is not loaded in this cluster (cron.database_name is not set)" >&2
 	exit 2
 fi
-
-fail() {
-	echo "FAIL: $*"
-	failures=$((failures + 1))
-}
 
 q() {
 	psql -X -A -t -q -v ON_ERROR_STOP=1 -d "$DB" "$@"
