@@ -866,19 +866,17 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value',
 				  DETAIL = 'The objective is (1/(2n)) ||y - b0 - X b||^2 + (lambda/2) ||b||^2.';
 	END IF;
-	IF v_params ? 'drop_collinear' AND jsonb_typeof(v_params -> 'drop_collinear') <> 'boolean' THEN
-		RAISE EXCEPTION 'parameter "drop_collinear" must be true or false'
-			USING ERRCODE = 'invalid_parameter_value';
-	END IF;
+	FOREACH v_f IN ARRAY ARRAY['intercept', 'drop_collinear'] LOOP
+		IF v_params ? v_f AND jsonb_typeof(v_params -> v_f) <> 'boolean' THEN
+			RAISE EXCEPTION 'parameter "%" must be true or false', v_f
+				USING ERRCODE = 'invalid_parameter_value';
+		END IF;
+	END LOOP;
 	IF v_params ? 'margin' AND (jsonb_typeof(v_params -> 'margin') <> 'number'
 								OR NOT ((v_params ->> 'margin')::float8 >= 0 AND (v_params ->> 'margin')::float8 < 1)) THEN
 		RAISE EXCEPTION 'parameter "margin" must be a number at least 0 and less than 1'
 			USING ERRCODE = 'invalid_parameter_value',
 				  DETAIL = 'It is the share by which a retrained model must beat the deployed one.';
-	END IF;
-	IF v_params ? 'intercept' AND jsonb_typeof(v_params -> 'intercept') <> 'boolean' THEN
-		RAISE EXCEPTION 'parameter "intercept" must be true or false'
-			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
 	IF v_params ? 'incremental_column' AND (jsonb_typeof(v_params -> 'incremental_column') <> 'string'
 			OR NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
