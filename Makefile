@@ -12,7 +12,9 @@ OBJS = \
 	src/predict.o \
 	src/holdout.o \
 	src/metrics.o \
-	src/ridge.o
+	src/ridge.o \
+	src/refine.o \
+	src/robust.o
 
 DATA = $(wildcard src/sql/mlops--*.sql)
 

@@ -27,7 +27,9 @@ packages=(
 	liblapacke-dev         # LAPACK (and its C interface) that the extension links to
 	libopenblas0-serial    # optimised single-threaded BLAS and LAPACK, chosen through
 	                       # Debian's alternatives for libblas.so.3 and liblapack.so.3
-	python3                # /usr/bin/python3 runs the Python tests (standard library only)
+	python3                # /usr/bin/python3 runs the Python tests
+	python3-statsmodels    # reference statistics (OLS, WLS, robust covariances) for the tests
+	python3-sklearn        # reference ridge regression and the diabetes data set for the tests
 )
 
 as_root=()

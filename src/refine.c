@@ -1,0 +1,6 @@
+/*
+ * refine.c
+ */
+#include "postgres.h"
+
+#include "mlops.h"

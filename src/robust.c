@@ -1,0 +1,6 @@
+/*
+ * robust.c
+ */
+#include "postgres.h"
+
+#include "mlops.h"
