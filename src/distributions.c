@@ -70,25 +70,41 @@ BetaContinuedFraction(double a, double b, double x)
 	return h;					/* the best estimate reached */
 }
 
+/*
+ * I_x(a, b) for a, b > 0 and 0 <= x <= 1, with y = 1 - x given by the caller
+ * (who can often form it without cancellation).  The continued fraction is
+ * summed for whichever of I_x(a, b) and I_y(b, a) = 1 - I_x(a, b) converges
+ * fast; the other is taken as its complement only in the region where the
+ * result is not small, so small results keep their relative accuracy.
+ */
+static double
+IncompleteBeta(double a, double b, double x, double y)
+{
+	double		front;
+
+	if (isnan(x) || isnan(y) || isnan(a) || isnan(b) || a <= 0 || b <= 0)
+		return NAN;
+	if (x <= 0)
+		return 0.0;
+	if (y <= 0)
+		return 1.0;
+	front = exp(a * log(x) + b * log(y) - (lgamma(a) + lgamma(b) - lgamma(a + b)));
+	if (x < (a + 1.0) / (a + b + 2.0))
+		return front * BetaContinuedFraction(a, b, x) / a;
+	return 1.0 - front * BetaContinuedFraction(b, a, y) / b;
+}
+
 /* I_x(a, b) for a, b > 0 and 0 <= x <= 1. */
 double
 RegularizedIncompleteBeta(double a, double b, double x)
 {
-	double		front;
-
-	if (isnan(x) || isnan(a) || isnan(b) || a <= 0 || b <= 0)
-		return NAN;
-	if (x <= 0)
-		return 0.0;
-	if (x >= 1)
-		return 1.0;
-	front = exp(a * log(x) + b * log1p(-x) - (lgamma(a) + lgamma(b) - lgamma(a + b)));
-	if (x < (a + 1.0) / (a + b + 2.0))
-		return front * BetaContinuedFraction(a, b, x) / a;
-	return 1.0 - front * BetaContinuedFraction(b, a, 1.0 - x) / b;
+	return IncompleteBeta(a, b, x, 1.0 - x);
 }
 
-/* P(|T| > |t|) for Student's t with df degrees of freedom. */
+/*
+ * P(|T| > |t|) for Student's t with df degrees of freedom:
+ * I_x(df/2, 1/2) with x = df / (df + t^2) and 1 - x = t^2 / (df + t^2).
+ */
 double
 StudentTTwoSidedP(double t, double df)
 {
@@ -99,23 +115,24 @@ StudentTTwoSidedP(double t, double df)
 	if (isinf(t))
 		return 0.0;
 	t2 = t * t;
-	/* x = df / (df + t^2); for large t use the complement to keep digits */
-	if (t2 > df)
-		return RegularizedIncompleteBeta(df / 2.0, 0.5, df / (df + t2));
-	return 1.0 - RegularizedIncompleteBeta(0.5, df / 2.0, t2 / (df + t2));
+	return IncompleteBeta(df / 2.0, 0.5, df / (df + t2), t2 / (df + t2));
 }
 
-/* P(F > f) for the F distribution with df1 and df2 degrees of freedom. */
+/*
+ * P(F > f) for the F distribution with df1 and df2 degrees of freedom:
+ * I_x(df2/2, df1/2) with x = df2 / (df2 + df1 f) and 1 - x = df1 f / (df2 + df1 f).
+ */
 double
 FUpperTailP(double f, double df1, double df2)
 {
+	double		d1f;
+
 	if (isnan(f) || !(df1 > 0) || !(df2 > 0))
 		return NAN;
 	if (f <= 0)
 		return 1.0;
 	if (isinf(f))
 		return 0.0;
-	if (df1 * f > df2)
-		return RegularizedIncompleteBeta(df2 / 2.0, df1 / 2.0, df2 / (df2 + df1 * f));
-	return 1.0 - RegularizedIncompleteBeta(df1 / 2.0, df2 / 2.0, df1 * f / (df2 + df1 * f));
+	d1f = df1 * f;
+	return IncompleteBeta(df2 / 2.0, df1 / 2.0, df2 / (df2 + d1f), d1f / (df2 + d1f));
 }
