@@ -23,7 +23,9 @@ ISOLATION = $(patsubst specs/%.spec,%,$(sort $(wildcard specs/*.spec)))
 
 PG_CPPFLAGS = -I$(srcdir)/src
 SHLIB_LINK = -llapacke -llapack -lblas -lm
-PG_CFLAGS = -Wall -Wmissing-prototypes
+# -ffp-contract=off: the double-double arithmetic of src/refine.c needs every
+# product and sum rounded on its own, never fused.
+PG_CFLAGS = -Wall -Wmissing-prototypes -ffp-contract=off
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)

@@ -29,6 +29,8 @@ PG_FUNCTION_INFO_V1(mlops_fitstate_recv);
 PG_FUNCTION_INFO_V1(mlops_fitstate_send);
 PG_FUNCTION_INFO_V1(mlops_fitstate_accum);
 PG_FUNCTION_INFO_V1(mlops_fitstate_accum_weighted);
+PG_FUNCTION_INFO_V1(mlops_fitstate_accum_rows);
+PG_FUNCTION_INFO_V1(mlops_fitstate_accum_weighted_rows);
 PG_FUNCTION_INFO_V1(mlops_fitstate_accum_columns);
 PG_FUNCTION_INFO_V1(mlops_fitstate_combine);
 PG_FUNCTION_INFO_V1(mlops_fitstate_counts);
@@ -93,15 +95,96 @@ FitStateAddRow(FitState *state, const double *x, double y)
 	FitStateAppend(state, x, y, 1.0);
 }
 
-/* A palloc'd copy of the state with no rows left in its buffer. */
+/* A palloc'd copy of the state with no rows left in its buffer (and none kept). */
 FitState *
 FitStateCopyFlushed(const FitState *state)
 {
-	FitState   *copy = palloc(VARSIZE(state));
+	Size		size = Min(VARSIZE(state), FITSTATE_SIZE(state->ncols, state->bufcap));
+	FitState   *copy = palloc(size);
 
-	memcpy(copy, state, VARSIZE(state));
+	memcpy(copy, state, size);
+	SET_VARSIZE(copy, size);
+	copy->flags &= ~FITSTATE_KEEPS_ROWS;
+	copy->nkept = 0;
 	FitStateFlush(copy);
 	return copy;
+}
+
+/*
+ * Kept rows: ols_fit keeps every accepted row (x, y, w) after the buffer while
+ * they fit in mlops.refine_memory, so that its final function can refine the
+ * fit in extended precision.  The room doubles as rows arrive; a larger state
+ * is a new value, made in the caller's short-lived context (the aggregate
+ * copies it into its own).  Past the limit the rows are dropped for good.
+ */
+#define KEPT_ROWS_FIRST		256
+
+static Size
+KeptBytes(const FitState *state, int64 rows)
+{
+	return sizeof(double) * (Size) rows * FITSTATE_KEPT_STRIDE(state);
+}
+
+/* A copy of state (header, R, buffer, kept rows) with room for room kept rows. */
+static FitState *
+FitStateResizeKept(const FitState *state, int64 room, bool keep)
+{
+	Size		base = FITSTATE_SIZE(state->ncols, state->bufcap);
+	Size		size = base + (keep ? KeptBytes(state, room) : 0);
+	FitState   *copy = palloc(size);
+
+	memcpy(copy, state, base);
+	SET_VARSIZE(copy, size);
+	if (keep)
+		memcpy(FITSTATE_KEPT(copy), FITSTATE_KEPT(state), KeptBytes(state, state->nkept));
+	else
+	{
+		copy->flags &= ~FITSTATE_KEEPS_ROWS;
+		copy->nkept = 0;
+	}
+	return copy;
+}
+
+/*
+ * Make room for extra more kept rows: the same state, a larger copy, or a copy
+ * that keeps no rows when they would pass mlops.refine_memory.
+ */
+static FitState *
+FitStateRoomForKept(FitState *state, int64 extra)
+{
+	int64		need = (int64) state->nkept + extra;
+	int64		room = FITSTATE_KEPT_ROOM(state);
+	int64		limit;
+
+	if (!(state->flags & FITSTATE_KEEPS_ROWS) || need <= room)
+		return state;
+	limit = (int64) mlops_refine_memory * 1024 / (int64) (sizeof(double) * FITSTATE_KEPT_STRIDE(state));
+	limit = Min(limit, (int64) (MaxAllocSize - FITSTATE_SIZE(state->ncols, state->bufcap)) /
+				(int64) (sizeof(double) * FITSTATE_KEPT_STRIDE(state)));
+	if (need > limit || need > PG_INT32_MAX)
+		return FitStateResizeKept(state, 0, false);
+	room = Max(Max(room * 2, KEPT_ROWS_FIRST), need);
+	return FitStateResizeKept(state, Min(room, limit), true);
+}
+
+/* Keep one accepted row, if the state keeps rows; returns the state, perhaps a new one. */
+static FitState *
+FitStateKeepRow(FitState *state, const double *x, double y, double w)
+{
+	double	   *row;
+	int			p = state->ncols;
+
+	if (!(state->flags & FITSTATE_KEEPS_ROWS))
+		return state;
+	state = FitStateRoomForKept(state, 1);
+	if (!(state->flags & FITSTATE_KEEPS_ROWS))
+		return state;
+	row = FITSTATE_KEPT(state) + (Size) state->nkept * FITSTATE_KEPT_STRIDE(state);
+	memcpy(row, x, sizeof(double) * p);
+	row[p] = y;
+	row[p + 1] = w;
+	state->nkept++;
+	return state;
 }
 
 /*
@@ -153,7 +236,7 @@ SkipRow(FitState *state, int ncols, MemoryContext aggcxt)
 
 /* The state that takes a first complete row of width ncols. */
 static FitState *
-StateForRow(FitState *state, int ncols, MemoryContext aggcxt)
+StateForRow(FitState *state, int ncols, MemoryContext aggcxt, bool keep)
 {
 	FitState   *fresh;
 
@@ -162,6 +245,8 @@ StateForRow(FitState *state, int ncols, MemoryContext aggcxt)
 	fresh = FitStateCreate(ncols, MLOPS_BLOCK_ROWS, aggcxt);
 	if (state != NULL)
 		fresh->nskipped = state->nskipped;
+	if (keep && mlops_refine_memory > 0)
+		fresh->flags |= FITSTATE_KEEPS_ROWS;
 	return fresh;
 }
 
@@ -194,8 +279,8 @@ RowWidth(ArrayType *xa, const FitState *state)
  * ols_fit / fit_state transition: (state, y float8, x float8[]).
  * Rows with a NULL y, x or element of x are skipped and counted.
  */
-Datum
-mlops_fitstate_accum(PG_FUNCTION_ARGS)
+static Datum
+AccumArrayRow(FunctionCallInfo fcinfo, bool keep)
 {
 	MemoryContext aggcxt = AggContextOrError(fcinfo, "mlops.fitstate_accum");
 	FitState   *state = PG_ARGISNULL(0) ? NULL : DatumGetFitState(PG_GETARG_DATUM(0));
@@ -217,9 +302,22 @@ mlops_fitstate_accum(PG_FUNCTION_ARGS)
 	for (int j = 0; j < nx; j++)
 		CheckFinite(x[j], "x", j + 1);
 
-	state = StateForRow(state, nx, aggcxt);
+	state = StateForRow(state, nx, aggcxt, keep);
 	FitStateAddRow(state, x, y);
-	PG_RETURN_POINTER(state);
+	PG_RETURN_POINTER(FitStateKeepRow(state, x, y, 1.0));
+}
+
+Datum
+mlops_fitstate_accum(PG_FUNCTION_ARGS)
+{
+	return AccumArrayRow(fcinfo, false);
+}
+
+/* ols_fit's transition: as mlops.fitstate_accum, and keeps the rows for refinement. */
+Datum
+mlops_fitstate_accum_rows(PG_FUNCTION_ARGS)
+{
+	return AccumArrayRow(fcinfo, true);
 }
 
 /*
@@ -227,8 +325,8 @@ mlops_fitstate_accum(PG_FUNCTION_ARGS)
  * weight w enters as sqrt(w) (x, y), so the fit minimises sum w (y - x b)^2.
  * Rows of weight 0 do not count (as in R's lm); a NULL anywhere skips the row.
  */
-Datum
-mlops_fitstate_accum_weighted(PG_FUNCTION_ARGS)
+static Datum
+AccumWeightedRow(FunctionCallInfo fcinfo, bool keep)
 {
 	MemoryContext aggcxt = AggContextOrError(fcinfo, "mlops.fitstate_accum_weighted");
 	FitState   *state = PG_ARGISNULL(0) ? NULL : DatumGetFitState(PG_GETARG_DATUM(0));
@@ -258,14 +356,27 @@ mlops_fitstate_accum_weighted(PG_FUNCTION_ARGS)
 				 errmsg("weight %g is negative", w),
 				 errhint("Weights must be zero or positive.")));
 
-	state = StateForRow(state, nx, aggcxt);
+	state = StateForRow(state, nx, aggcxt, keep);
 	state->flags |= FITSTATE_WEIGHTED;
 	if (w == 0)
 		PG_RETURN_POINTER(state);
 	if (x[0] != 1.0)
 		state->flags &= ~FITSTATE_FIRST_ONES;
 	FitStateAppend(state, x, y, sqrt(w));
-	PG_RETURN_POINTER(state);
+	PG_RETURN_POINTER(FitStateKeepRow(state, x, y, w));
+}
+
+Datum
+mlops_fitstate_accum_weighted(PG_FUNCTION_ARGS)
+{
+	return AccumWeightedRow(fcinfo, false);
+}
+
+/* Weighted ols_fit's transition: keeps the rows for refinement too. */
+Datum
+mlops_fitstate_accum_weighted_rows(PG_FUNCTION_ARGS)
+{
+	return AccumWeightedRow(fcinfo, true);
 }
 
 /*
@@ -324,7 +435,7 @@ mlops_fitstate_accum_columns(PG_FUNCTION_ARGS)
 		x[j] = PG_GETARG_FLOAT8(j + 2);
 		CheckFinite(x[j], "x", j + 1);
 	}
-	state = StateForRow(state, p, aggcxt);
+	state = StateForRow(state, p, aggcxt, false);
 	FitStateAddRow(state, x, y);
 	PG_RETURN_POINTER(state);
 }
@@ -388,7 +499,7 @@ mlops_fitstate_combine(PG_FUNCTION_ARGS)
 
 			if (s1->version != FITSTATE_VERSION)
 				elog(ERROR, "invalid fit state");
-			copy->flags = s1->flags;
+			copy->flags = s1->flags & ~FITSTATE_KEEPS_ROWS;
 			copy->nrows = s1->nrows - s1->nbuf;
 			copy->nskipped = s1->nskipped;
 			if (s1->ncols > 0)
@@ -412,6 +523,8 @@ mlops_fitstate_combine(PG_FUNCTION_ARGS)
 
 		if (s1 != NULL)
 			fresh->nskipped = s1->nskipped;
+		/* no rows yet: it keeps them if s2 does */
+		fresh->flags |= (s2->flags & FITSTATE_KEEPS_ROWS);
 		s1 = fresh;
 	}
 
@@ -419,6 +532,23 @@ mlops_fitstate_combine(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("cannot combine fit states of %d and %d columns", s1->ncols, s2->ncols)));
+
+	/* kept rows: s1 keeps all rows only if both kept theirs and they fit together */
+	if (s1->flags & FITSTATE_KEEPS_ROWS)
+	{
+		if (!(s2->flags & FITSTATE_KEEPS_ROWS) || s2->nkept < 0 || s2->nkept > FITSTATE_KEPT_ROOM(s2))
+			s1 = FitStateResizeKept(s1, 0, false);
+		else
+		{
+			s1 = FitStateRoomForKept(s1, s2->nkept);
+			if (s1->flags & FITSTATE_KEEPS_ROWS)
+			{
+				memcpy(FITSTATE_KEPT(s1) + (Size) s1->nkept * FITSTATE_KEPT_STRIDE(s1),
+					   FITSTATE_KEPT(s2), KeptBytes(s2, s2->nkept));
+				s1->nkept += s2->nkept;
+			}
+		}
+	}
 
 	m = FITSTATE_M(s1);
 	s1->nskipped += s2->nskipped;
@@ -574,7 +704,8 @@ mlops_fitstate_out(PG_FUNCTION_ARGS)
 
 	initStringInfo(&out);
 	appendStringInfo(&out, "v1:%d:" INT64_FORMAT ":" INT64_FORMAT ":%d:",
-					 state->ncols, state->nrows, state->nskipped, (int) state->flags);
+					 state->ncols, state->nrows, state->nskipped,
+					 (int) (state->flags & ~FITSTATE_KEEPS_ROWS));
 	enlargeStringInfo(&out, m * (m + 1) / 2 * 16 + 1);
 	for (int j = 0; j < m; j++)
 	{
@@ -607,7 +738,7 @@ mlops_fitstate_send(PG_FUNCTION_ARGS)
 
 	pq_begintypsend(&buf);
 	pq_sendint16(&buf, FITSTATE_VERSION);
-	pq_sendint16(&buf, state->flags);
+	pq_sendint16(&buf, state->flags & ~FITSTATE_KEEPS_ROWS);
 	pq_sendint32(&buf, state->ncols);
 	pq_sendint64(&buf, state->nrows);
 	pq_sendint64(&buf, state->nskipped);

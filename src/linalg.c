@@ -111,6 +111,17 @@ LinalgTriangularSolve(const double *R, int ldr, int n, double *b)
 			  "dtrtrs");
 }
 
+/* Solves R' x = b for upper-triangular R (n x n, leading dimension ldr); b is overwritten. */
+void
+LinalgTriangularSolveTrans(const double *R, int ldr, int n, double *b)
+{
+	if (n < 1 || ldr < n)
+		elog(ERROR, "invalid triangular system %d (leading dimension %d)", n, ldr);
+	CheckInfo(LAPACKE_dtrtrs_work(LAPACK_COL_MAJOR, 'U', 'T', 'N', n, 1,
+								  R, ldr, b, n),
+			  "dtrtrs");
+}
+
 /* Invert the upper-triangular Rinv[0:n,0:n] in place. */
 void
 LinalgTriangularInverse(double *Rinv, int ldr, int n)

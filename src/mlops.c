@@ -22,6 +22,7 @@ void
 _PG_init(void)
 {
 	LinalgSetSingleThreaded();
+	RefineDefineGucs();
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("mlops");
 #else

@@ -21,12 +21,19 @@
 /* FitState.flags */
 #define FITSTATE_FIRST_ONES		0x0001	/* x[1] = 1 on every row folded so far */
 #define FITSTATE_WEIGHTED		0x0002	/* rows entered with weights */
+#define FITSTATE_KEEPS_ROWS		0x0004	/* every accepted row is also kept as it came, after
+										 * the buffer (never in the text or binary form) */
 
 /*
  * One-scan least-squares state.  With m = ncols + 1 (the columns of [X | y]):
  * data[0 .. m*m)               R, upper triangular, column-major, lower part zero
  * data[m*m .. m*m + bufcap*m)  buffered rows, column-major with leading dimension bufcap
  * The varlena always has room for bufcap rows, so rows are added in place.
+ *
+ * With FITSTATE_KEEPS_ROWS (ols_fit only, while the rows fit in mlops.refine_memory) the
+ * rows are also kept, row by row as (x[0..p), y, w), after the buffer: that is what the
+ * extended-precision refinement of the final function reads.  The varlena's size gives
+ * the room for them.
  */
 typedef struct FitState
 {
@@ -36,7 +43,7 @@ typedef struct FitState
 	int32		ncols;			/* p: columns of X */
 	int32		nbuf;			/* rows waiting in the buffer */
 	int32		bufcap;			/* room for rows in the buffer */
-	int32		pad;
+	int32		nkept;			/* rows kept after the buffer (FITSTATE_KEEPS_ROWS) */
 	int64		nrows;			/* rows accepted (folded and buffered) */
 	int64		nskipped;		/* rows skipped for NULL values */
 	double		data[FLEXIBLE_ARRAY_MEMBER];
@@ -48,6 +55,11 @@ typedef struct FitState
 #define FITSTATE_SIZE(p, cap)	(offsetof(FitState, data) + \
 								 sizeof(double) * ((Size) ((p) + 1) * ((p) + 1) + (Size) (cap) * ((p) + 1)))
 
+#define FITSTATE_KEPT(s)		(FITSTATE_BUF(s) + (Size) (s)->bufcap * FITSTATE_M(s))
+#define FITSTATE_KEPT_STRIDE(s)	(FITSTATE_M(s) + 1)
+#define FITSTATE_KEPT_ROOM(s)	((int64) ((VARSIZE(s) - FITSTATE_SIZE((s)->ncols, (s)->bufcap)) / \
+								 (sizeof(double) * FITSTATE_KEPT_STRIDE(s))))
+
 #define DatumGetFitState(d)		((FitState *) PG_DETOAST_DATUM(d))
 #define PG_GETARG_FITSTATE(n)	DatumGetFitState(PG_GETARG_DATUM(n))
 
@@ -58,11 +70,35 @@ extern void FitStateFlush(FitState *state);
 extern FitState *FitStateCopyFlushed(const FitState *state);
 extern void CheckFiniteInput(double v, const char *action, const char *what, int index);
 
+/* refine.c */
+extern int	mlops_refine_memory;
+extern double mlops_refine_condition;
+extern void RefineDefineGucs(void);
+
+/*
+ * What the extended-precision refinement gives OlsResultDatum: refined
+ * coefficients, residual and total sums of squares, and (when refined) the
+ * unscaled covariance (X'WX)^-1.
+ */
+typedef struct RefinedFit
+{
+	int			iterations;		/* refinement steps taken (0: none) */
+	double		rss;
+	double		tss;			/* about the (weighted) mean with an intercept, else about 0 */
+	double	   *cov;			/* p x p, column-major, or NULL */
+} RefinedFit;
+
+extern double ScaledConditionNumber(const double *R, int ldr, int p);
+extern bool RefineFromKeptRows(const FitState *state, const int *pos, int p,
+							   const double *R, int ldr, bool centred,
+							   double *coef, RefinedFit *out);
+
 /* linalg.c */
 extern void LinalgSetSingleThreaded(void);
 extern void LinalgFoldBlock(double *R, int m, double *block, int nrows, int ldb);
 extern void LinalgFoldTriangle(double *R, double *R2, int m);
 extern void LinalgTriangularSolve(const double *R, int ldr, int n, double *b);
+extern void LinalgTriangularSolveTrans(const double *R, int ldr, int n, double *b);
 extern void LinalgTriangularInverse(double *Rinv, int ldr, int n);
 extern void LinalgSingularValues(const double *R, int ldr, int n, double *sv);
 extern int	LinalgRank(const double *R, int ldr, int n, bool *aliased);
@@ -74,6 +110,7 @@ extern double StudentTTwoSidedP(double t, double df);
 extern double FUpperTailP(double f, double df1, double df2);
 
 /* olsresult.c */
-extern Datum OlsResultDatum(FunctionCallInfo fcinfo, FitState *state, const char *const *names);
+extern Datum OlsResultDatum(FunctionCallInfo fcinfo, FitState *state, const char *const *names,
+							const double *base_coef, const double *moments);
 
 #endif							/* MLOPS_H */

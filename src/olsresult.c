@@ -127,7 +127,8 @@ ReportRankDeficiency(int rank, int p, const bool *aliased, const char *const *na
  * names used in errors.
  */
 Datum
-OlsResultDatum(FunctionCallInfo fcinfo, FitState *input, const char *const *names)
+OlsResultDatum(FunctionCallInfo fcinfo, FitState *input, const char *const *names,
+			   const double *base_coef, const double *moments)
 {
 	TupleDesc	tupdesc;
 	Datum		values[RES_NATTS];
@@ -147,7 +148,9 @@ OlsResultDatum(FunctionCallInfo fcinfo, FitState *input, const char *const *name
 	double	   *pval;
 	bool	   *stat_null;
 	double	   *rinv;
+	double	   *cov;
 	double	   *sv;
+	RefinedFit	refined = {0};
 	double		rss;
 	double		ssr;
 	double		s2;
@@ -225,24 +228,67 @@ OlsResultDatum(FunctionCallInfo fcinfo, FitState *input, const char *const *name
 	ssr = 0.0;
 	for (int i = k0; i < p; i++)
 		ssr += R[i + (Size) p * m] * R[i + (Size) p * m];
-	df = n - p;
-	s2 = df > 0 ? rss / (double) df : NAN;
 
-	/* standard errors: s times the row norms of R^-1 */
-	se = palloc(sizeof(double) * p);
-	tstat = palloc(sizeof(double) * p);
-	pval = palloc(sizeof(double) * p);
-	stat_null = palloc(sizeof(bool) * p);
+	/* unscaled covariance (X'WX)^-1 = R^-1 R^-T */
 	rinv = palloc0(sizeof(double) * p * p);
 	for (int j = 0; j < p; j++)
 		memcpy(rinv + (Size) j * p, R + (Size) j * m, sizeof(double) * (j + 1));
 	LinalgTriangularInverse(rinv, p, p);
+	cov = palloc(sizeof(double) * p * p);
+	for (int i = 0; i < p; i++)
+		for (int j = i; j < p; j++)
+		{
+			double		sum = 0.0;
+
+			/* row i of R^-1 dotted with row j: both start at column max(i, j) = j */
+			for (int k = j; k < p; k++)
+				sum += rinv[i + (Size) k * p] * rinv[j + (Size) k * p];
+			cov[i + (Size) j * p] = cov[j + (Size) i * p] = sum;
+		}
+
+	if (base_coef != NULL)
+	{
+		/*
+		 * One refinement step from the residual moments of a scan at
+		 * base_coef: b = base + d with R'R d = g, and RSS(b) = RSS(base) - d'g.
+		 */
+		double	   *d = palloc(sizeof(double) * p);
+		double		tss = ssr + rss;
+
+		if (pfull != p)
+			elog(ERROR, "cannot refine a rank-deficient fit");
+		memcpy(d, moments, sizeof(double) * p);
+		LinalgTriangularSolveTrans(R, m, p, d);
+		LinalgTriangularSolve(R, m, p, d);
+		rss = moments[p];
+		for (int k = 0; k < p; k++)
+		{
+			coef[k] = base_coef[k] + d[k];
+			rss -= d[k] * moments[k];
+		}
+		rss = Max(rss, 0.0);
+		ssr = Max(tss - rss, 0.0);
+	}
+	else if ((input->flags & FITSTATE_KEEPS_ROWS) &&
+			 ScaledConditionNumber(R, m, p) > mlops_refine_condition &&
+			 RefineFromKeptRows(input, pos, p, R, m, k0 == 1, coef, &refined))
+	{
+		rss = refined.rss;
+		ssr = Max(refined.tss - refined.rss, 0.0);
+		cov = refined.cov;
+	}
+	df = n - p;
+	s2 = df > 0 ? rss / (double) df : NAN;
+
+	/* standard errors: s times the square roots of the diagonal of the covariance */
+	se = palloc(sizeof(double) * p);
+	tstat = palloc(sizeof(double) * p);
+	pval = palloc(sizeof(double) * p);
+	stat_null = palloc(sizeof(bool) * p);
 	for (int i = 0; i < p; i++)
 	{
-		double		ss = 0.0;
+		double		ss = cov[i + (Size) i * p];
 
-		for (int j = i; j < p; j++)
-			ss += rinv[i + (Size) j * p] * rinv[i + (Size) j * p];
 		se[i] = df > 0 ? sqrt(s2 * ss) : 0.0;
 		stat_null[i] = !(df > 0 && se[i] > 0);
 		tstat[i] = stat_null[i] ? 0.0 : coef[i] / se[i];
@@ -304,11 +350,8 @@ OlsResultDatum(FunctionCallInfo fcinfo, FitState *input, const char *const *name
 		for (int i = 0; i < p; i++)
 			for (int j = i; j < p; j++)
 			{
-				double		sum = 0.0;
+				double		sum = cov[i + (Size) j * p];
 
-				/* row i of R^-1 dotted with row j: both start at column max(i, j) = j */
-				for (int k = j; k < p; k++)
-					sum += rinv[i + (Size) k * p] * rinv[j + (Size) k * p];
 				d[pos[i] * pfull + pos[j]] = d[pos[j] * pfull + pos[i]] = Float8GetDatum(s2 * sum);
 				dnull[pos[i] * pfull + pos[j]] = dnull[pos[j] * pfull + pos[i]] = false;
 			}
@@ -346,7 +389,7 @@ OlsResultDatum(FunctionCallInfo fcinfo, FitState *input, const char *const *name
 Datum
 mlops_ols_result(PG_FUNCTION_ARGS)
 {
-	return OlsResultDatum(fcinfo, PG_GETARG_FITSTATE(0), NULL);
+	return OlsResultDatum(fcinfo, PG_GETARG_FITSTATE(0), NULL, NULL, NULL);
 }
 
 /* mlops.ols_result(state, column_names): errors name the columns. */
@@ -375,5 +418,5 @@ mlops_ols_result_named(PG_FUNCTION_ARGS)
 		for (int i = 0; i < nelems; i++)
 			names[i] = enulls[i] ? "?" : TextDatumGetCString(elems[i]);
 	}
-	return OlsResultDatum(fcinfo, state, names);
+	return OlsResultDatum(fcinfo, state, names, NULL, NULL);
 }

@@ -80,11 +80,63 @@ CREATE FUNCTION mlops.fitstate_combine(mlops.fitstate, mlops.fitstate) RETURNS m
 COMMENT ON FUNCTION mlops.fitstate_combine(mlops.fitstate, mlops.fitstate) IS
 	'combines two fit states into the state of all their rows (TSQR)';
 
+CREATE FUNCTION mlops.fitstate_accum_rows(mlops.fitstate, float8, float8[]) RETURNS mlops.fitstate
+	AS 'MODULE_PATHNAME', 'mlops_fitstate_accum_rows'
+	LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION mlops.fitstate_accum_rows(mlops.fitstate, float8, float8[]) IS
+	'transition function of mlops.ols_fit: as mlops.fitstate_accum, and keeps the rows (up to mlops.refine_memory) for the refinement in the final function';
+
+/* stable: with rows kept by ols_fit, the result depends on mlops.refine_condition */
 CREATE FUNCTION mlops.ols_result(mlops.fitstate) RETURNS mlops.ols_result
 	AS 'MODULE_PATHNAME', 'mlops_ols_result'
-	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+	LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION mlops.ols_result(mlops.fitstate) IS
-	'least-squares coefficients and statistics from a fit state; final function of mlops.ols_fit';
+	'least-squares coefficients and statistics from a fit state; final function of mlops.ols_fit, which refines them in extended precision from the rows it kept when the design is ill-conditioned';
+
+CREATE FUNCTION mlops.refinement_wanted(state mlops.fitstate) RETURNS boolean
+	AS 'MODULE_PATHNAME', 'mlops_refinement_wanted'
+	LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION mlops.refinement_wanted(mlops.fitstate) IS
+	'whether the fit of a state is full rank and its column-scaled condition number passes mlops.refine_condition, so that a refinement pass pays';
+
+CREATE FUNCTION mlops.residual_moments_accum(float8[], float8[], VARIADIC "any") RETURNS float8[]
+	AS 'MODULE_PATHNAME', 'mlops_residual_moments_accum'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION mlops.residual_moments_accum(float8[], float8[], VARIADIC "any") IS
+	'transition function of mlops.residual_moments(coef, y, x1, ..., xp)';
+CREATE FUNCTION mlops.residual_moments_accum(float8[], float8[], float8, float8[], float8) RETURNS float8[]
+	AS 'MODULE_PATHNAME', 'mlops_residual_moments_accum_array'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION mlops.residual_moments_accum(float8[], float8[], float8, float8[], float8) IS
+	'transition function of mlops.residual_moments(coef, y, x, w)';
+CREATE FUNCTION mlops.residual_moments_combine(float8[], float8[]) RETURNS float8[]
+	AS 'MODULE_PATHNAME', 'mlops_residual_moments_combine'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION mlops.residual_moments_combine(float8[], float8[]) IS
+	'combine function of mlops.residual_moments (double-double sums)';
+CREATE FUNCTION mlops.residual_moments_final(float8[]) RETURNS float8[]
+	AS 'MODULE_PATHNAME', 'mlops_residual_moments_final'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION mlops.residual_moments_final(float8[]) IS
+	'final function of mlops.residual_moments';
+CREATE AGGREGATE mlops.residual_moments(coef float8[], VARIADIC "any") (
+	SFUNC = mlops.residual_moments_accum,
+	STYPE = float8[],
+	COMBINEFUNC = mlops.residual_moments_combine,
+	FINALFUNC = mlops.residual_moments_final,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE mlops.residual_moments(float8[], VARIADIC "any") IS
+	'{g_1, ..., g_p, rss, n}: g = X''(y - X coef) and rss = sum (y - X coef)^2 summed in double-double, for float8 arguments y, x1, ..., xp; rows with a NULL are skipped';
+CREATE AGGREGATE mlops.residual_moments(coef float8[], y float8, x float8[], w float8) (
+	SFUNC = mlops.residual_moments_accum,
+	STYPE = float8[],
+	COMBINEFUNC = mlops.residual_moments_combine,
+	FINALFUNC = mlops.residual_moments_final,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE mlops.residual_moments(float8[], float8, float8[], float8) IS
+	'{g_1, ..., g_p, rss, n} with weights: g = X''W(y - X coef), rss = sum w (y - X coef)^2, in double-double';
 
 CREATE FUNCTION mlops.ridge_coef(state mlops.fitstate, lambda float8) RETURNS float8[]
 	AS 'MODULE_PATHNAME', 'mlops_ridge_coef'
@@ -99,7 +151,7 @@ COMMENT ON FUNCTION mlops.fitstate_error(mlops.fitstate, float8[]) IS
 	'{n, rss, tss} of the rows of a fit state under the given coefficients, from the state alone (tss about the mean when the first column is 1)';
 
 CREATE AGGREGATE mlops.ols_fit(y float8, x float8[]) (
-	SFUNC = mlops.fitstate_accum,
+	SFUNC = mlops.fitstate_accum_rows,
 	STYPE = mlops.fitstate,
 	COMBINEFUNC = mlops.fitstate_combine,
 	FINALFUNC = mlops.ols_result,
@@ -123,8 +175,14 @@ CREATE FUNCTION mlops.fitstate_accum_weighted(mlops.fitstate, float8, float8[], 
 COMMENT ON FUNCTION mlops.fitstate_accum_weighted(mlops.fitstate, float8, float8[], float8) IS
 	'transition function of the weighted mlops.ols_fit and mlops.fit_state: folds one row (y, x) with weight w';
 
+CREATE FUNCTION mlops.fitstate_accum_weighted_rows(mlops.fitstate, float8, float8[], float8) RETURNS mlops.fitstate
+	AS 'MODULE_PATHNAME', 'mlops_fitstate_accum_weighted_rows'
+	LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION mlops.fitstate_accum_weighted_rows(mlops.fitstate, float8, float8[], float8) IS
+	'transition function of the weighted mlops.ols_fit: as mlops.fitstate_accum_weighted, and keeps the rows for refinement';
+
 CREATE AGGREGATE mlops.ols_fit(y float8, x float8[], w float8) (
-	SFUNC = mlops.fitstate_accum_weighted,
+	SFUNC = mlops.fitstate_accum_weighted_rows,
 	STYPE = mlops.fitstate,
 	COMBINEFUNC = mlops.fitstate_combine,
 	FINALFUNC = mlops.ols_result,
@@ -564,6 +622,13 @@ CREATE FUNCTION mlops.ols_result(state mlops.fitstate, column_names text[]) RETU
 COMMENT ON FUNCTION mlops.ols_result(mlops.fitstate, text[]) IS
 	'like mlops.ols_result(fitstate), naming the columns of x in its errors';
 
+CREATE FUNCTION mlops.ols_result(state mlops.fitstate, column_names text[], coef float8[], moments float8[])
+	RETURNS mlops.ols_result
+	AS 'MODULE_PATHNAME', 'mlops_ols_result_refined'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION mlops.ols_result(mlops.fitstate, text[], float8[], float8[]) IS
+	'the fit of a state refined by one step: coefficients coef + d with R''R d = g and RSS rss - d''g, from moments = mlops.residual_moments(coef, ...) over the same rows';
+
 CREATE FUNCTION mlops._is_numeric_column(p_rel regclass, p_column text) RETURNS boolean
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -641,7 +706,7 @@ COMMENT ON FUNCTION mlops._split_sql(regclass, text, float8) IS
 CREATE FUNCTION mlops._record_model(p_project text, p_rel regclass, p_target text, p_features text[],
 									p_algorithm text, p_params jsonb, p_fraction float8, p_intercept boolean,
 									p_res mlops.ols_result, p_state mlops.fitstate, p_metrics jsonb,
-									p_watermark text, p_deploy text)
+									p_watermark text, p_deploy text, p_extra jsonb DEFAULT '{}')
 RETURNS TABLE (model_id bigint, version integer, deployed boolean, reason text)
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -674,7 +739,7 @@ BEGIN
 								   intercept, coefficients, statistics, state, test_fraction, n_rows,
 								   n_skipped, watermark)
 	VALUES (v_proj.project_id, v_version, p_algorithm, p_params, p_rel::text, p_target, p_features,
-			p_intercept, p_res.coef, to_jsonb(p_res) - 'vcov', p_state, p_fraction, p_res.n_rows,
+			p_intercept, p_res.coef, (to_jsonb(p_res) - 'vcov') || coalesce(p_extra, '{}'), p_state, p_fraction, p_res.n_rows,
 			p_res.n_skipped, p_watermark)
 	RETURNING m.model_id INTO v_model_id;
 
@@ -712,7 +777,7 @@ BEGIN
 	RETURN QUERY SELECT v_model_id, v_version, v_deployed, v_reason;
 END;
 $$;
-COMMENT ON FUNCTION mlops._record_model(text, regclass, text, text[], text, jsonb, float8, boolean, mlops.ols_result, mlops.fitstate, jsonb, text, text) IS
+COMMENT ON FUNCTION mlops._record_model(text, regclass, text, text[], text, jsonb, float8, boolean, mlops.ols_result, mlops.fitstate, jsonb, text, text, jsonb) IS
 	'internal: records a trained model (project, model, metrics) and deploys it as asked';
 
 /* The elements of an array whose positions are not listed. */
@@ -814,6 +879,10 @@ DECLARE
 	v_fold_states mlops.fitstate[];
 	v_cv jsonb;
 	v_dropped_features text[] := '{}';
+	v_weights text;
+	v_fitcall text;
+	v_moments float8[];
+	v_extra jsonb := '{}';
 	r record;
 BEGIN
 	/* ---- arguments ---- */
@@ -846,12 +915,12 @@ BEGIN
 	FOR v_key IN SELECT jsonb_object_keys(v_params) LOOP
 		IF v_key NOT IN ('intercept', 'nulls', 'margin', 'incremental_column', 'folds')
 		   AND NOT (v_key = 'lambda' AND v_algorithm = 'ridge')
-		   AND NOT (v_key = 'drop_collinear' AND v_algorithm = 'linear') THEN
+		   AND NOT (v_key IN ('drop_collinear', 'weights') AND v_algorithm = 'linear') THEN
 			RAISE EXCEPTION 'unknown parameter "%" for algorithm "%"', v_key, v_algorithm
 				USING ERRCODE = 'invalid_parameter_value',
 					  HINT = CASE WHEN v_algorithm = 'ridge'
-								  THEN 'Parameters of algorithm "ridge" are "lambda", "intercept", "nulls", "margin" and "incremental_column".'
-								  ELSE 'Parameters of algorithm "linear" are "intercept", "nulls", "margin", "incremental_column" and "drop_collinear".' END;
+								  THEN 'Parameters of algorithm "ridge" are "lambda", "intercept", "nulls", "margin", "incremental_column" and "folds".'
+								  ELSE 'Parameters of algorithm "linear" are "intercept", "nulls", "margin", "incremental_column", "folds", "drop_collinear" and "weights".' END;
 		END IF;
 	END LOOP;
 	IF v_params ? 'folds' AND (jsonb_typeof(v_params -> 'folds') <> 'number'
@@ -885,6 +954,22 @@ BEGIN
 		RAISE EXCEPTION 'parameter "incremental_column" must name a column of relation "%"', mlops._relname(v_rel)
 			USING ERRCODE = 'invalid_parameter_value',
 				  DETAIL = 'It names a column whose values only grow, such as a timestamp or a serial id.';
+	END IF;
+	IF v_params ? 'weights' THEN
+		IF jsonb_typeof(v_params -> 'weights') <> 'string' THEN
+			RAISE EXCEPTION 'parameter "weights" must name a numeric column of relation "%"', mlops._relname(v_rel)
+				USING ERRCODE = 'invalid_parameter_value';
+		END IF;
+		v_weights := v_params ->> 'weights';
+		PERFORM mlops._check_numeric_column(v_rel, v_weights, 'weights');
+		IF v_params ? 'folds' THEN
+			RAISE EXCEPTION 'cross-validation of a weighted fit is not supported'
+				USING ERRCODE = 'feature_not_supported';
+		END IF;
+		IF v_params ? 'incremental_column' THEN
+			RAISE EXCEPTION 'incremental refits of a weighted fit are not supported'
+				USING ERRCODE = 'feature_not_supported';
+		END IF;
 	END IF;
 	v_intercept := coalesce((v_params ->> 'intercept')::boolean, true);
 	v_nulls := coalesce(v_params ->> 'nulls', 'skip');
@@ -939,6 +1024,16 @@ BEGIN
 	v_split := mlops._split_sql(v_rel, v_target, v_fraction);
 	v_names := CASE WHEN v_intercept THEN ARRAY['(intercept)'] ELSE '{}' END || v_features;
 	v_argmap := mlops._argmap(v_target, v_features, v_intercept);
+	/* the arguments of the fit: (y, x1, ..., xp), or (y, ARRAY[x1, ..., xp], w) */
+	IF v_weights IS NOT NULL THEN
+		v_fitcall := format('mlops.fit_state(%s, %s, %I::float8)', v_ycol,
+							CASE WHEN v_xcount <= 90 THEN 'ARRAY[' || substr(v_xargs, 3) || ']'
+								 ELSE substr(v_xargs, 3) END, v_weights);
+	ELSE
+		v_fitcall := format('%s(%s%s)',
+							CASE WHEN v_xcount <= 90 THEN 'mlops.fit_columns' ELSE 'mlops.fit_state' END,
+							v_ycol, v_xargs);
+	END IF;
 
 	BEGIN
 		IF v_params ? 'folds' THEN
@@ -946,16 +1041,13 @@ BEGIN
 			v_folds := (v_params ->> 'folds')::int;
 			v_sql := format('SELECT array_agg(s ORDER BY fold) FROM ('
 							'SELECT least(%s, floor((%s - %L::float8) / (1 - %L::float8) * %s))::int AS fold, '
-							'%s(%s%s) AS s FROM %s WHERE NOT (%s) GROUP BY 1) g',
+							'%s AS s FROM %s WHERE NOT (%s) GROUP BY 1) g',
 							v_folds - 1, mlops._hash_sql(v_rel, v_target), v_fraction, v_fraction, v_folds,
-							CASE WHEN v_xcount <= 90 THEN 'mlops.fit_columns' ELSE 'mlops.fit_state' END,
-							v_ycol, v_xargs, v_rel, v_split);
+							v_fitcall, v_rel, v_split);
 			EXECUTE v_sql INTO v_fold_states;
 			SELECT mlops.fit_merge(f) INTO v_state FROM unnest(v_fold_states) f;
 		ELSE
-			v_sql := format('SELECT %s(%s%s) FROM %s WHERE NOT (%s)',
-							CASE WHEN v_xcount <= 90 THEN 'mlops.fit_columns' ELSE 'mlops.fit_state' END,
-							v_ycol, v_xargs, v_rel, v_split);
+			v_sql := format('SELECT %s FROM %s WHERE NOT (%s)', v_fitcall, v_rel, v_split);
 			EXECUTE v_sql INTO v_state;
 		END IF;
 
@@ -998,6 +1090,21 @@ BEGIN
 			END IF;
 		ELSE
 			v_res := mlops.ols_result(v_state, v_names);
+			/*
+			 * An ill-conditioned fit takes one refinement step from an extra
+			 * scan: residuals and X'W r in double-double at the coefficients.
+			 */
+			IF mlops.refinement_wanted(v_state) THEN
+				v_sql := format('SELECT mlops.residual_moments($1, %s, %s, %s) FROM %s WHERE NOT (%s)',
+								v_ycol,
+								CASE WHEN v_xcount <= 90 THEN 'ARRAY[' || substr(v_xargs, 3) || ']'
+									 ELSE substr(v_xargs, 3) END,
+								coalesce(quote_ident(v_weights) || '::float8', '1::float8'),
+								v_rel, v_split);
+				EXECUTE v_sql INTO v_moments USING v_res.coef;
+				v_res := mlops.ols_result(v_state, v_names, v_res.coef, v_moments);
+				v_extra := v_extra || '{"refined": true}';
+			END IF;
 		END IF;
 
 		/* ---- metrics on each split (a second scan: MAE needs the coefficients) ---- */
@@ -1054,9 +1161,9 @@ BEGIN
 	END IF;
 	SELECT * INTO r FROM mlops._record_model(v_project, v_rel, v_target, v_features, v_algorithm, v_params,
 											 v_fraction, v_intercept, v_res, v_state, v_metrics,
-											 v_watermark, v_deploy);
+											 v_watermark, v_deploy, v_extra);
 	RETURN QUERY SELECT r.model_id, v_project, r.version, v_algorithm, r.deployed, v_metrics,
-						to_jsonb(v_res) - 'vcov', r.reason;
+						(to_jsonb(v_res) - 'vcov') || v_extra, r.reason;
 END;
 $train$;
 COMMENT ON FUNCTION mlops._train(text, regclass, text, text[], text, jsonb, float8, text) IS

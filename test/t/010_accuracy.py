@@ -3,10 +3,13 @@
 
 Every input is an exact double (an integer or a dyadic rational) and reaches
 SQL through repr(), which round-trips exactly.  Problems: a degree-5 polynomial
-on x = 0..20 at four noise levels (the largest leaves R² ≈ 0.02) and on
-x = 60..80 (cond(X) = 7e14) at two; a Longley-like set (16 rows, six collinear
-trend-following predictors, cond(X) = 4e10); a well-conditioned set with and
-without intercept; tiny sets with 1, 2 and 7 residual degrees of freedom.
+on x = 0..20 with no noise and at four noise levels (the largest leaves
+R² ≈ 0.02) and on x = 60..80 (cond(X) = 7e14) at two; a degree-10 polynomial on
+65 points of [-9, -3] (cond(X) = 1e15; the powers are rounded to double first,
+and those doubles are the exact inputs); a Longley-like set (16 rows, six
+collinear trend-following predictors, cond(X) = 4e10); a well-conditioned set
+with and without intercept; tiny sets with 1, 2 and 7 residual degrees of
+freedom.
 
 The exact least-squares solution is computed with fractions.Fraction from the
 normal equations X'X b = X'y: exact arithmetic does not care about their
@@ -16,8 +19,14 @@ For every problem and every quantity the script prints the number of correct
 significant digits, -log10(|relative error|) (worst element of an array), and
 fails when
 
-  * coefficients or standard errors have fewer than 9 correct digits;
-  * t statistics, R², adjusted R², residual SD or F have fewer than 9;
+  * coefficients, standard errors, the covariance, t statistics, R², adjusted
+    R², residual SD, F or the log-likelihood have fewer than 12 correct digits
+    where cond(X) <= 1e10, or fewer than 7 where cond(X) is near 1e15 (x = 60..80
+    and the degree-10 polynomial); without noise, where the exact residuals are
+    zero, the residual SD and standard errors must be below 1e-12 of the scale
+    of y and R² within 1e-12 of 1;
+  * mlops.train's coefficients (refined by an extra scan) have fewer correct
+    digits than those bars;
   * p-values of the tiny problems with 1 or 2 residual degrees of freedom
     differ from the closed forms by more than 1e-12 relatively
     (df = 1: p = 1 - (2/pi) atan|t|; df = 2: p = 1 - |t|/sqrt(2 + t^2);
@@ -40,8 +49,8 @@ from fractions import Fraction
 getcontext().prec = 50
 
 DB = "mlops_t_accuracy"
-DIGITS_REQUIRED = 9          # coefficients, standard errors (the issue's bar)
-DIGITS_REQUIRED_OTHER = 9    # t, R², adjusted R², residual SD, F
+DIGITS_REQUIRED = 12         # every quantity where cond(X) <= 1e10
+DIGITS_REQUIRED_NEAR_1E15 = 7   # where cond(X) is near 1e15
 P_CLOSED_FORM_RTOL = 1e-12   # p-values against closed forms (df 1, 2; F with d1 = 2)
 P_BETA_RTOL = 1e-9           # p-values against the incomplete beta below
 EXACT = 99.0                 # "digits" of a value that is exactly right
@@ -162,18 +171,22 @@ def exact_fit(X, y, intercept):
     adj_r2 = 1 - (1 - r2) * adj_den / df
     var = [s2 * c for c in cinv_diag]
     se = [dec(v).sqrt() for v in var]
-    t = [dec(b[j]) / se[j] for j in range(p)]
-    f = ((tss - rss) / d1) / s2
+    if rss == 0:        # a perfect fit: no t or F statistics
+        t, f = [None] * p, None
+    else:
+        t = [dec(b[j]) / se[j] for j in range(p)]
+        f = ((tss - rss) / d1) / s2
     # covariance s^2 (X'X)^-1, exactly; R's logLik.lm: -n/2 (log(2 pi) + 1 + log(RSS/n))
     vcov = [[dec(s2 * A[j][p + k]) for k in range(p)] for j in range(p)]
-    loglik = -Decimal(n) / 2 * (Decimal(math.log(2 * math.pi)) + 1 + dec(rss / n).ln())
+    loglik = (-Decimal(n) / 2 * (Decimal(math.log(2 * math.pi)) + 1 + dec(rss / n).ln())
+              if rss > 0 else None)
     return {
         "vcov": vcov, "log_likelihood": loglik,
         # 2-norm condition number of X
         "cond": math.sqrt(lambda_max(gram) * lambda_max(inverse)),
         "coef": [dec(v) for v in b], "std_err": se, "t_stats": t,
         "r2": dec(r2), "adj_r2": dec(adj_r2), "residual_sd": dec(s2).sqrt(),
-        "f_statistic": dec(f), "rss": dec(rss), "df": df, "d1": d1, "n": n,
+        "f_statistic": None if f is None else dec(f), "rss": dec(rss), "df": df, "d1": d1, "n": n,
     }
 
 
@@ -283,8 +296,8 @@ def fmt_digits(d):
 summary = []      # (problem, quantity, min digits)
 
 
-def fetch(table):
-    q = ("SET extra_float_digits = 3;\n"
+def fetch(table, settings=""):
+    q = ("SET extra_float_digits = 3;\n" + settings +
          "SELECT (r).coef, (r).std_err, (r).t_stats, (r).p_values, (r).r2, (r).adj_r2,"
          " (r).residual_sd, (r).f_statistic, (r).f_p_value, (r).n_rows, (r).df_residual,"
          " (r).condition_number, (r).vcov, (r).log_likelihood"
@@ -324,6 +337,22 @@ def load(name, X, y):
             sys.exit(2)
 
 
+def train_coef(name, p, intercept):
+    """The coefficients mlops.train stores for the problem, from a view with one
+    column per feature."""
+    cols = ", ".join("x[%d] AS x%d" % (j + 1, j) for j in range(1 if intercept else 0, p))
+    feats = ", ".join("'x%d'" % j for j in range(1 if intercept else 0, p))
+    out = psql("SET extra_float_digits = 3;\n"
+               "CREATE OR REPLACE VIEW %s_v AS SELECT y, %s FROM %s;\n"
+               "SELECT jsonb_path_query_array(statistics, '$.coef[*]')::text FROM mlops.train("
+               "'%s', '%s_v', 'y', ARRAY[%s], test_fraction => 0, deploy => 'never',"
+               " params => '{\"intercept\": %s}');\n"
+               % (name, cols, name, name, name, feats, "true" if intercept else "false"))
+    out = out.strip()
+    assert out.startswith("[") and out.endswith("]"), out
+    return [float(v) for v in out[1:-1].split(",")]
+
+
 def check_problem(name, X, y, intercept=None, closed_form_p=False, need_digits=None):
     if intercept is None:
         intercept = all(row[0] == 1 for row in X)
@@ -332,6 +361,7 @@ def check_problem(name, X, y, intercept=None, closed_form_p=False, need_digits=N
     ex = exact_fit(X, y, intercept)
     got = fetch(name)
     df, d1 = ex["df"], ex["d1"]
+    exact_zero = ex["rss"] == 0
     print("\n== %s: n = %d, p = %d, df = %d, exact R² = %.6g" % (name, n, p, df, float(ex["r2"])))
     # The contract does not define condition_number, so it is only reported, next to
     # the 2-norm condition number of X (accurate to about 1e-10 here).
@@ -343,24 +373,55 @@ def check_problem(name, X, y, intercept=None, closed_form_p=False, need_digits=N
     if got["df_residual"] != df:
         fail("%s: df_residual = %d, expected %d" % (name, got["df_residual"], df))
 
-    def arr_digits(q):
-        g = got[q]
+    def arr_digits(g, q):
         if g is None or len(g) != p:
             fail("%s: %s has %s elements, expected %d" % (name, q, None if g is None else len(g), p))
             return -EXACT
         ds = [digits(g[j], ex[q][j]) for j in range(p)]
-        print("   %-12s digits per element: %s" % (q, " ".join(fmt_digits(d) for d in ds)))
-        return min(ds)
+        return min(ds), ds
 
     required = DIGITS_REQUIRED if need_digits is None else need_digits
-    for q, need in (("coef", required), ("std_err", required),
-                    ("t_stats", min(required, DIGITS_REQUIRED_OTHER))):
-        m = arr_digits(q)
+
+    # the same fit without refinement, for the record (not checked)
+    plain = fetch(name, "SET mlops.refine_memory = 0;\n")
+    m0, _ = arr_digits(plain["coef"], "coef")
+    summary.append((name, "coef unrefined", m0))
+
+    quantities = ("coef",) if exact_zero else ("coef", "std_err", "t_stats")
+    for q in quantities:
+        m, ds = arr_digits(got[q], q)
+        print("   %-12s digits per element: %s" % (q, " ".join(fmt_digits(d) for d in ds)))
         summary.append((name, q, m))
-        if m < need:
+        if m < required:
             fail("%s: %s has only %s correct digits (need %d)\n      got      %s\n      expected %s"
-                 % (name, q, fmt_digits(m), need, got[q],
+                 % (name, q, fmt_digits(m), required, got[q],
                     [float(v) for v in ex[q]]))
+
+    # the refined coefficients of train (an extra scan) against the same exact solution
+    tm = train_coef(name, p, intercept)
+    m, ds = arr_digits(tm, "coef")
+    print("   %-12s digits per element: %s" % ("train coef", " ".join(fmt_digits(d) for d in ds)))
+    summary.append((name, "train coef", m))
+    if m < required:
+        fail("%s: train's coefficients have only %s correct digits (need %d)\n      got      %s\n      expected %s"
+             % (name, fmt_digits(m), required, tm, [float(v) for v in ex["coef"]]))
+
+    if exact_zero:
+        # no residual at all: what is left is rounding, to be judged against the scale of y
+        scale = math.sqrt(sum(v * v for v in y) / n)
+        for q in ("residual_sd",):
+            v = got[q]
+            print("   %-12s %r (exact 0; scale of y %.3g)" % (q, v, scale))
+            if v is None or not (abs(v) <= 1e-12 * scale):
+                fail("%s: %s = %r, exact 0 (scale of y %.3g)" % (name, q, v, scale))
+        worst = max(abs(v) for v in got["std_err"]) if got["std_err"] else None
+        print("   std_err      worst %r (exact 0)" % worst)
+        if worst is None or not (worst <= 1e-12 * scale):
+            fail("%s: std_err = %r, exact 0" % (name, got["std_err"]))
+        print("   r2           %r (exact 1)" % got["r2"])
+        if got["r2"] is None or abs(got["r2"] - 1.0) > 1e-12:
+            fail("%s: r2 = %r, exact 1" % (name, got["r2"]))
+        return
 
     # for reading the digits of a coefficient that is small next to its uncertainty
     if got["coef"] and len(got["coef"]) == p:
@@ -384,9 +445,9 @@ def check_problem(name, X, y, intercept=None, closed_form_p=False, need_digits=N
         m = digits(got[q], ex[q])
         summary.append((name, q, m))
         print("   %-12s digits: %s (got %r, exact %.17g)" % (q, fmt_digits(m), got[q], float(ex[q])))
-        if m < DIGITS_REQUIRED_OTHER:
+        if m < required:
             fail("%s: %s has only %s correct digits (need %d): got %r, exact %.17g"
-                 % (name, q, fmt_digits(m), DIGITS_REQUIRED_OTHER, got[q], float(ex[q])))
+                 % (name, q, fmt_digits(m), required, got[q], float(ex[q])))
 
     # t = coef / std_err, element by element, from the returned numbers themselves
     if got["t_stats"] and got["coef"] and got["std_err"]:
@@ -454,7 +515,7 @@ def polynomial_problems():
     xs = list(range(21))
     X = [[float(x ** k) for k in range(6)] for x in xs]
     signal = [sum(b * x ** k for k, b in enumerate(beta)) for x in xs]
-    out = []
+    out = [("poly5_no_noise", X, list(map(float, signal)))]
     # (seed 204 was picked so that the largest noise leaves R² ≈ 0.02)
     for label, scale, seed in (("poly5_noise_2em6", 2.0 ** -6, 20234),
                                ("poly5_noise_1", 1.0, 20240),
@@ -474,6 +535,21 @@ def polynomial_problems():
         y = [s + dyadic(rng, scale) for s in signal]
         out.append((label, X, y))
     return out
+
+
+def poly10():
+    """Degree 10 on 65 equally spaced points of [-9, -3]: cond(X) = 1e15.  The
+    powers are rounded to double; the rounded values are the problem."""
+    rng = random.Random(1010)
+    xs = [-9.0 + 6.0 * k / 64 for k in range(65)]
+    X = [[x ** k for k in range(11)] for x in xs]          # Python floats: rounded powers
+    beta = [1.0, 0.5, -0.25, 0.125, 2.0 ** -5, -2.0 ** -7, 2.0 ** -9, 2.0 ** -12,
+            -2.0 ** -14, 2.0 ** -17, 2.0 ** -20]
+    y = []
+    for row in X:
+        v = sum(Fraction(b) * Fraction(c) for b, c in zip(beta, row))
+        y.append(float(v) + dyadic(rng, 1.0))
+    return X, y
 
 
 def longley_like():
@@ -569,7 +645,9 @@ def main():
         # At cond(X) = 7e14 a double-precision QR without refinement keeps about
         # 16 - log10(cond) digits for coefficients that are small next to their
         # standard errors; 7 is the bar the design sets for cond(X) near 1e15.
-        check_problem(label, X, y, need_digits=7 if "_x60_" in label else None)
+        check_problem(label, X, y, need_digits=DIGITS_REQUIRED_NEAR_1E15 if "_x60_" in label else None)
+    X, y = poly10()
+    check_problem("poly10", X, y, need_digits=DIGITS_REQUIRED_NEAR_1E15)
     X, y = longley_like()
     check_problem("longley_like", X, y)
     X, y = well_conditioned()
@@ -599,15 +677,16 @@ def main():
     check_ridge("no_intercept_ridge", [row[1:] for row in X], y, 0.5, 12)
 
     print("\nminimum correct significant digits (-log10 |relative error|):")
-    quantities = ["coef", "std_err", "t_stats", "r2", "adj_r2", "residual_sd", "f_statistic"]
+    quantities = ["coef", "std_err", "t_stats", "vcov", "r2", "residual_sd", "f_statistic",
+                  "train coef", "coef unrefined"]
     problems = []
     for n, _, _ in summary:
         if n not in problems:
             problems.append(n)
-    print("   %-18s" % "problem" + "".join("%12s" % q for q in quantities + ["ridge coef"]))
+    print("   %-22s" % "problem" + "".join("%15s" % q for q in quantities + ["ridge coef"]))
     table = {(n, q): d for n, q, d in summary}
     for n in problems:
-        print("   %-18s" % n + "".join("%12s" % (fmt_digits(table[(n, q)]) if (n, q) in table else "-")
+        print("   %-22s" % n + "".join("%15s" % (fmt_digits(table[(n, q)]) if (n, q) in table else "-")
                                        for q in quantities + ["ridge coef"]))
 
     if failures:
