@@ -276,6 +276,71 @@ COMMENT ON AGGREGATE mlops.error_stats(float8[], VARIADIC "any") IS
 	'{n, rmse, mae, r2, skipped} of the prediction sum(coef[j] * x[j]) of y, for float8 arguments y, x1, ..., xp; rows with a NULL are skipped and counted; r2 is 1 - SSE / sum of squares about the mean of y';
 
 /* ------------------------------------------------------------------------
+ * Heteroskedasticity-consistent covariance (HC0-HC3) of a least-squares fit
+ * (src/robust.c).
+ * ------------------------------------------------------------------------ */
+
+CREATE FUNCTION mlops.robust_cov_accum(float8[], mlops.fitstate, float8[], float8, float8[]) RETURNS float8[]
+	AS 'MODULE_PATHNAME', 'mlops_robust_cov_accum'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION mlops.robust_cov_accum(float8[], mlops.fitstate, float8[], float8, float8[]) IS
+	'transition function of mlops.robust_cov(state, coef, y, x)';
+
+CREATE FUNCTION mlops.robust_cov_accum(float8[], mlops.fitstate, float8[], float8, float8[], float8) RETURNS float8[]
+	AS 'MODULE_PATHNAME', 'mlops_robust_cov_accum_weighted'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION mlops.robust_cov_accum(float8[], mlops.fitstate, float8[], float8, float8[], float8) IS
+	'transition function of mlops.robust_cov(state, coef, y, x, w)';
+
+CREATE FUNCTION mlops.robust_cov_accum(float8[], mlops.fitstate, float8[], VARIADIC "any") RETURNS float8[]
+	AS 'MODULE_PATHNAME', 'mlops_robust_cov_accum_columns'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION mlops.robust_cov_accum(float8[], mlops.fitstate, float8[], VARIADIC "any") IS
+	'transition function of mlops.robust_cov(state, coef, VARIADIC "any")';
+
+CREATE FUNCTION mlops.robust_cov_combine(float8[], float8[]) RETURNS float8[]
+	AS 'MODULE_PATHNAME', 'mlops_robust_cov_combine'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION mlops.robust_cov_combine(float8[], float8[]) IS
+	'combine function of mlops.robust_cov';
+
+CREATE FUNCTION mlops.robust_cov_final(float8[]) RETURNS float8[]
+	AS 'MODULE_PATHNAME', 'mlops_robust_cov_final'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION mlops.robust_cov_final(float8[]) IS
+	'final function of mlops.robust_cov: the HC0, HC1, HC2 and HC3 covariance matrices as a float8[4][p][p]';
+
+CREATE AGGREGATE mlops.robust_cov(state mlops.fitstate, coef float8[], y float8, x float8[]) (
+	SFUNC = mlops.robust_cov_accum,
+	STYPE = float8[],
+	COMBINEFUNC = mlops.robust_cov_combine,
+	FINALFUNC = mlops.robust_cov_final,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE mlops.robust_cov(mlops.fitstate, float8[], float8, float8[]) IS
+	'heteroskedasticity-consistent covariance of the least-squares coefficients coef fitted in state, over the rows (y, x) of the fit: a float8[4][p][p] of the HC0, HC1, HC2 and HC3 matrices; rows with a NULL are skipped; HC1 is NULL when n <= p, HC2 and HC3 are NULL when a row has leverage 1; NULL when no row is used';
+
+CREATE AGGREGATE mlops.robust_cov(state mlops.fitstate, coef float8[], y float8, x float8[], w float8) (
+	SFUNC = mlops.robust_cov_accum,
+	STYPE = float8[],
+	COMBINEFUNC = mlops.robust_cov_combine,
+	FINALFUNC = mlops.robust_cov_final,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE mlops.robust_cov(mlops.fitstate, float8[], float8, float8[], float8) IS
+	'heteroskedasticity-consistent covariance of a weighted least-squares fit (state from mlops.fit_state(y, x, w)), from the whitened rows sqrt(w) x and residuals sqrt(w) (y - x coef): a float8[4][p][p] of HC0 to HC3; rows of weight 0 do not count, as in the fit';
+
+CREATE AGGREGATE mlops.robust_cov(state mlops.fitstate, coef float8[], VARIADIC "any") (
+	SFUNC = mlops.robust_cov_accum,
+	STYPE = float8[],
+	COMBINEFUNC = mlops.robust_cov_combine,
+	FINALFUNC = mlops.robust_cov_final,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE mlops.robust_cov(mlops.fitstate, float8[], VARIADIC "any") IS
+	'heteroskedasticity-consistent covariance (HC0 to HC3, a float8[4][p][p]) like mlops.robust_cov(state, coef, y, x), for float8 arguments y, x1, ..., xp; builds no array per row';
+
+/* ------------------------------------------------------------------------
  * Registry
  * ------------------------------------------------------------------------ */
 

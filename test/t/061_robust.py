@@ -81,18 +81,6 @@ def psql_error(sql):
 
 
 # ---------------------------------------------------------------------------
-# Until src/sql/robust.sql.part is merged into the install script, the test
-# loads it by hand.  DELETE THIS FUNCTION AND ITS CALL AFTER THE MERGE.
-# ---------------------------------------------------------------------------
-
-def load_robust_declarations():
-    path = os.path.join(ROOT, "src", "sql", "robust.sql.part")
-    with open(path) as f:
-        sql = f.read().replace("MODULE_PATHNAME", "$libdir/mlops")
-    psql(sql)
-
-
-# ---------------------------------------------------------------------------
 # parsing
 # ---------------------------------------------------------------------------
 
@@ -418,8 +406,6 @@ def main():
     run(["dropdb", "--if-exists", DB])
     run(["createdb", DB])
     psql("CREATE EXTENSION mlops;\n")
-    load_robust_declarations()
-
     Xraw, y = load_diabetes(return_X_y=True, scaled=False)
     X = np.hstack([np.ones((Xraw.shape[0], 1)), Xraw])
     w = weights(X.shape[0])
