@@ -136,3 +136,21 @@ FUpperTailP(double f, double df1, double df2)
 	d1f = df1 * f;
 	return IncompleteBeta(df2 / 2.0, df1 / 2.0, df2 / (df2 + d1f), d1f / (df2 + d1f));
 }
+
+PG_FUNCTION_INFO_V1(mlops_student_t_p);
+
+/* mlops.student_t_p(t, df): two-sided P(|T| > |t|) for Student's t with df degrees of freedom. */
+Datum
+mlops_student_t_p(PG_FUNCTION_ARGS)
+{
+	double		t = PG_GETARG_FLOAT8(0);
+	double		df = PG_GETARG_FLOAT8(1);
+
+	if (!(df > 0) || isinf(df))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("degrees of freedom must be a finite number above 0, not %g", df)));
+	if (isnan(t))
+		PG_RETURN_FLOAT8(NAN);
+	PG_RETURN_FLOAT8(StudentTTwoSidedP(t, df));
+}

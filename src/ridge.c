@@ -149,3 +149,49 @@ mlops_fitstate_error(PG_FUNCTION_ARGS)
 	PG_RETURN_ARRAYTYPE_P(construct_array(out, 3, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL,
 										  TYPALIGN_DOUBLE));
 }
+
+PG_FUNCTION_INFO_V1(mlops_ridge_lambda_grid);
+
+/*
+ * mlops.ridge_lambda_grid(state, k): k values of lambda, log-spaced from 100 v
+ * down to 1e-6 v, where v is the mean variance of the penalised columns (about
+ * their means with an intercept, about 0 without): from a model shrunk to
+ * about 1% of its least-squares size to practically least squares, whatever
+ * the units of the features.  The variances come from R: the rows of R below
+ * the first are the R factor of the centred columns.
+ */
+Datum
+mlops_ridge_lambda_grid(PG_FUNCTION_ARGS)
+{
+	FitState   *state = FitStateCopyFlushed(PG_GETARG_FITSTATE(0));
+	int			k = PG_GETARG_INT32(1);
+	int			p = state->ncols;
+	int			m = p + 1;
+	int			off = (state->flags & FITSTATE_FIRST_ONES) ? 1 : 0;
+	double	   *R = FITSTATE_R(state);
+	double		ss = 0.0;
+	double		v;
+	Datum	   *d;
+
+	if (k < 2 || k > 1000)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a lambda grid has 2 to 1000 values, not %d", k)));
+	if (p - off < 1 || state->nrows < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("no penalised columns with rows to choose lambda for")));
+	for (int j = off; j < p; j++)
+		for (int i = off; i <= j; i++)
+			ss += R[i + (Size) j * m] * R[i + (Size) j * m];
+	v = ss / ((double) (p - off) * (double) state->nrows);
+	if (!(v > 0) || !isfinite(v))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("cannot choose lambda: the features do not vary")));
+	d = palloc(sizeof(Datum) * k);
+	for (int i = 0; i < k; i++)
+		d[i] = Float8GetDatum(v * pow(10.0, 2.0 - 8.0 * i / (k - 1)));
+	PG_RETURN_ARRAYTYPE_P(construct_array(d, k, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL,
+										  TYPALIGN_DOUBLE));
+}

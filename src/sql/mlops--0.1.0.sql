@@ -144,6 +144,18 @@ CREATE FUNCTION mlops.ridge_coef(state mlops.fitstate, lambda float8) RETURNS fl
 COMMENT ON FUNCTION mlops.ridge_coef(mlops.fitstate, float8) IS
 	'ridge coefficients from a fit state: minimise (1/(2n)) ||y - X b||^2 + (lambda/2) ||b||^2, the intercept (a first column of ones) unpenalised; scikit-learn''s Ridge(alpha = n lambda)';
 
+CREATE FUNCTION mlops.ridge_lambda_grid(state mlops.fitstate, k integer) RETURNS float8[]
+	AS 'MODULE_PATHNAME', 'mlops_ridge_lambda_grid'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION mlops.ridge_lambda_grid(mlops.fitstate, integer) IS
+	'k values of lambda, log-spaced from 100 v down to 1e-6 v, v the mean variance of the penalised columns of the state: the grid of train''s params.lambda = "auto"';
+
+CREATE FUNCTION mlops.student_t_p(t float8, df float8) RETURNS float8
+	AS 'MODULE_PATHNAME', 'mlops_student_t_p'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION mlops.student_t_p(float8, float8) IS
+	'two-sided p-value P(|T| > |t|) of Student''s t distribution with df degrees of freedom';
+
 CREATE FUNCTION mlops.fitstate_error(state mlops.fitstate, coef float8[]) RETURNS float8[]
 	AS 'MODULE_PATHNAME', 'mlops_fitstate_error'
 	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
@@ -948,6 +960,13 @@ DECLARE
 	v_fitcall text;
 	v_moments float8[];
 	v_extra jsonb := '{}';
+	v_lambda float8;
+	v_auto boolean := false;
+	v_grid float8[];
+	v_curve jsonb;
+	v_robust text;
+	v_cov float8[];
+	v_se float8[];
 	r record;
 BEGIN
 	/* ---- arguments ---- */
@@ -979,13 +998,13 @@ BEGIN
 	END IF;
 	FOR v_key IN SELECT jsonb_object_keys(v_params) LOOP
 		IF v_key NOT IN ('intercept', 'nulls', 'margin', 'incremental_column', 'folds')
-		   AND NOT (v_key = 'lambda' AND v_algorithm = 'ridge')
-		   AND NOT (v_key IN ('drop_collinear', 'weights') AND v_algorithm = 'linear') THEN
+		   AND NOT (v_key IN ('lambda', 'lambdas') AND v_algorithm = 'ridge')
+		   AND NOT (v_key IN ('drop_collinear', 'weights', 'robust') AND v_algorithm = 'linear') THEN
 			RAISE EXCEPTION 'unknown parameter "%" for algorithm "%"', v_key, v_algorithm
 				USING ERRCODE = 'invalid_parameter_value',
 					  HINT = CASE WHEN v_algorithm = 'ridge'
-								  THEN 'Parameters of algorithm "ridge" are "lambda", "intercept", "nulls", "margin", "incremental_column" and "folds".'
-								  ELSE 'Parameters of algorithm "linear" are "intercept", "nulls", "margin", "incremental_column", "folds", "drop_collinear" and "weights".' END;
+								  THEN 'Parameters of algorithm "ridge" are "lambda", "lambdas", "intercept", "nulls", "margin", "incremental_column" and "folds".'
+								  ELSE 'Parameters of algorithm "linear" are "intercept", "nulls", "margin", "incremental_column", "folds", "drop_collinear", "weights" and "robust".' END;
 		END IF;
 	END LOOP;
 	IF v_params ? 'folds' AND (jsonb_typeof(v_params -> 'folds') <> 'number'
@@ -994,11 +1013,32 @@ BEGIN
 		RAISE EXCEPTION 'parameter "folds" must be a whole number from 2 to 100'
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
-	IF v_algorithm = 'ridge' AND (jsonb_typeof(v_params -> 'lambda') IS DISTINCT FROM 'number'
-								  OR NOT ((v_params ->> 'lambda')::float8 >= 0)) THEN
-		RAISE EXCEPTION 'algorithm "ridge" needs parameter "lambda", a number at least 0'
-			USING ERRCODE = 'invalid_parameter_value',
-				  DETAIL = 'The objective is (1/(2n)) ||y - b0 - X b||^2 + (lambda/2) ||b||^2.';
+	IF v_algorithm = 'ridge' THEN
+		v_auto := (v_params -> 'lambda') = '"auto"';
+		IF NOT v_auto AND (jsonb_typeof(v_params -> 'lambda') IS DISTINCT FROM 'number'
+						   OR NOT ((v_params ->> 'lambda')::float8 >= 0)) THEN
+			RAISE EXCEPTION 'algorithm "ridge" needs parameter "lambda", a number at least 0 or "auto"'
+				USING ERRCODE = 'invalid_parameter_value',
+					  DETAIL = 'The objective is (1/(2n)) ||y - b0 - X b||^2 + (lambda/2) ||b||^2.';
+		END IF;
+		IF v_params ? 'lambdas' AND NOT (
+				v_auto AND jsonb_typeof(v_params -> 'lambdas') = 'array'
+				AND jsonb_array_length(v_params -> 'lambdas') BETWEEN 2 AND 1000
+				AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(v_params -> 'lambdas') e
+								WHERE jsonb_typeof(e) <> 'number' OR NOT ((e #>> '{}')::float8 >= 0))) THEN
+			RAISE EXCEPTION 'parameter "lambdas" must be an array of 2 to 1000 numbers at least 0, with "lambda": "auto"'
+				USING ERRCODE = 'invalid_parameter_value';
+		END IF;
+		IF NOT v_auto THEN
+			v_lambda := (v_params ->> 'lambda')::float8;
+		END IF;
+	END IF;
+	IF v_params ? 'robust' THEN
+		IF jsonb_typeof(v_params -> 'robust') <> 'string' OR (v_params ->> 'robust') NOT IN ('HC0', 'HC1', 'HC2', 'HC3') THEN
+			RAISE EXCEPTION 'parameter "robust" must be "HC0", "HC1", "HC2" or "HC3"'
+				USING ERRCODE = 'invalid_parameter_value';
+		END IF;
+		v_robust := v_params ->> 'robust';
 	END IF;
 	FOREACH v_f IN ARRAY ARRAY['intercept', 'drop_collinear'] LOOP
 		IF v_params ? v_f AND jsonb_typeof(v_params -> v_f) <> 'boolean' THEN
@@ -1101,9 +1141,9 @@ BEGIN
 	END IF;
 
 	BEGIN
-		IF v_params ? 'folds' THEN
+		IF v_params ? 'folds' OR v_auto THEN
 			/* one state per fold of the training split, in the same scan; the fit is their merge */
-			v_folds := (v_params ->> 'folds')::int;
+			v_folds := coalesce((v_params ->> 'folds')::int, 5);
 			v_sql := format('SELECT array_agg(s ORDER BY fold) FROM ('
 							'SELECT least(%s, floor((%s - %L::float8) / (1 - %L::float8) * %s))::int AS fold, '
 							'%s AS s FROM %s WHERE NOT (%s) GROUP BY 1) g',
@@ -1127,9 +1167,37 @@ BEGIN
 					  HINT = 'Use params => ''{"nulls": "skip"}'' to skip such rows.';
 		END IF;
 		IF v_algorithm = 'ridge' THEN
+			IF v_auto THEN
+				/*
+				 * lambda by cross-validation: for every lambda of the grid, each
+				 * fold's error under the ridge fit of the other folds, all from
+				 * the fold states; the lowest mean RMSE wins (ties: the larger lambda)
+				 */
+				IF cardinality(v_fold_states) < 2 THEN
+					RAISE EXCEPTION 'cross-validation needs at least 2 non-empty folds, not %', cardinality(v_fold_states)
+						USING ERRCODE = 'data_exception';
+				END IF;
+				v_grid := CASE WHEN v_params ? 'lambdas'
+							   THEN ARRAY(SELECT (e #>> '{}')::float8 FROM jsonb_array_elements(v_params -> 'lambdas') e)
+							   ELSE mlops.ridge_lambda_grid(v_state, 25) END;
+				WITH o AS (
+					SELECT i, (SELECT mlops.fit_merge(f) FROM unnest(v_fold_states) WITH ORDINALITY AS u(f, j)
+							   WHERE j <> i) AS s
+					FROM generate_series(1, cardinality(v_fold_states)) i),
+				c AS (
+					SELECT g.lam, avg(sqrt(e.v[2] / e.v[1])) AS rmse_mean, stddev_samp(sqrt(e.v[2] / e.v[1])) AS rmse_sd
+					FROM unnest(v_grid) AS g(lam), o,
+						 LATERAL (SELECT mlops.fitstate_error(v_fold_states[o.i], mlops.ridge_coef(o.s, g.lam)) AS v) e
+					GROUP BY g.lam)
+				SELECT (SELECT c.lam FROM c ORDER BY c.rmse_mean, c.lam DESC LIMIT 1),
+					   jsonb_agg(jsonb_build_object('lambda', c.lam, 'rmse_mean', c.rmse_mean, 'rmse_sd', c.rmse_sd)
+								 ORDER BY c.lam)
+				INTO v_lambda, v_curve FROM c;
+				v_extra := v_extra || jsonb_build_object('lambda', v_lambda, 'lambda_curve', v_curve);
+			END IF;
 			/* from the state: the counts of ols_result, the coefficients of ridge */
 			SELECT c.n_rows, c.n_skipped INTO v_res.n_rows, v_res.n_skipped FROM mlops.fitstate_counts(v_state) c;
-			v_res.coef := mlops.ridge_coef(v_state, (v_params ->> 'lambda')::float8);
+			v_res.coef := mlops.ridge_coef(v_state, v_lambda);
 		ELSIF coalesce((v_params ->> 'drop_collinear')::boolean, false) THEN
 			/* collinear features (NULL coefficients) leave the model; the rest is the fit without them */
 			v_res := mlops.ols_result(v_state);
@@ -1172,6 +1240,31 @@ BEGIN
 			END IF;
 		END IF;
 
+		/* heteroskedasticity-consistent standard errors: one more scan, over the residuals */
+		IF v_robust IS NOT NULL AND v_state IS NOT NULL THEN
+			v_sql := format('SELECT mlops.robust_cov($1, $2, %s, %s%s) FROM %s WHERE NOT (%s)',
+							v_ycol,
+							CASE WHEN v_xcount <= 90 AND v_weights IS NULL THEN substr(v_xargs, 3)
+								 WHEN v_xcount <= 90 THEN 'ARRAY[' || substr(v_xargs, 3) || ']'
+								 ELSE substr(v_xargs, 3) END,
+							CASE WHEN v_weights IS NOT NULL THEN ', ' || quote_ident(v_weights) || '::float8'
+								 ELSE '' END,
+							v_rel, v_split);
+			EXECUTE v_sql INTO v_cov USING v_state, v_res.coef;
+			v_se := ARRAY(SELECT sqrt(v_cov[substr(v_robust, 3)::int + 1][j][j])
+						  FROM generate_series(1, cardinality(v_res.coef)) j ORDER BY j);
+			v_extra := v_extra || jsonb_build_object('robust', jsonb_build_object(
+				'type', v_robust,
+				'std_err', to_jsonb(v_se),
+				't_stats', to_jsonb(ARRAY(SELECT v_res.coef[j] / v_se[j] FROM generate_series(1, cardinality(v_se)) j ORDER BY j)),
+				'p_values', to_jsonb(ARRAY(SELECT mlops.student_t_p(v_res.coef[j] / v_se[j], v_res.df_residual)
+										   FROM generate_series(1, cardinality(v_se)) j ORDER BY j))));
+		ELSIF v_robust IS NOT NULL THEN
+			RAISE EXCEPTION 'robust standard errors of a fit without its collinear features are not supported'
+				USING ERRCODE = 'feature_not_supported',
+					  HINT = 'Remove the collinear features, then train with "robust".';
+		END IF;
+
 		/* ---- metrics on each split (a second scan: MAE needs the coefficients) ---- */
 		v_sql := format(
 			'SELECT jsonb_object_agg(CASE WHEN is_test THEN ''test'' ELSE ''train'' END, '
@@ -1198,7 +1291,7 @@ BEGIN
 						 CASE WHEN v_intercept THEN 1 - e[2] / nullif(e[3], 0) END AS r2
 				  FROM (SELECT mlops.fitstate_error(v_fold_states[i],
 							CASE WHEN v_algorithm = 'ridge'
-								 THEN mlops.ridge_coef(o.s, (v_params ->> 'lambda')::float8)
+								 THEN mlops.ridge_coef(o.s, v_lambda)
 								 ELSE (mlops.ols_result(o.s, v_names)).coef END) AS e
 						FROM generate_series(1, cardinality(v_fold_states)) i,
 							 LATERAL (SELECT mlops.fit_merge(f) AS s
@@ -1453,6 +1546,7 @@ BEGIN
 		SELECT m.* INTO c FROM mlops.deployed_models d JOIN mlops.models m USING (model_id)
 		WHERE d.project_id = p.project_id;
 		v_incremental := p.params ? 'incremental_column' AND p.algorithm = 'linear' AND c.watermark IS NOT NULL
+						 AND NOT p.params ? 'robust'
 			AND c.state IS NOT NULL AND c.relation = p.relation AND c.target = p.target
 			AND c.features = p.features AND c.intercept = coalesce((p.params ->> 'intercept')::boolean, true)
 			AND c.test_fraction = p.test_fraction;
@@ -2012,9 +2106,16 @@ BEGIN
 		PERFORM mlops._invalid_model('Key "params" must be an object.');
 	END IF;
 	SELECT k INTO v_key FROM jsonb_object_keys(v_params) k
-	WHERE k NOT IN ('intercept', 'nulls', 'margin', 'incremental_column', 'drop_collinear', 'folds') ORDER BY k LIMIT 1;
+	WHERE k NOT IN ('intercept', 'nulls', 'margin', 'incremental_column', 'drop_collinear', 'folds',
+					'weights', 'robust') ORDER BY k LIMIT 1;
 	IF FOUND THEN
 		PERFORM mlops._invalid_model(format('Parameter "%s" is not a parameter of algorithm "linear".', v_key));
+	END IF;
+	IF v_params ? 'weights' AND jsonb_typeof(v_params -> 'weights') <> 'string' THEN
+		PERFORM mlops._invalid_model('Parameter "weights" must be a string, the name of a column.');
+	END IF;
+	IF v_params ? 'robust' AND v_params -> 'robust' NOT IN ('"HC0"', '"HC1"', '"HC2"', '"HC3"') THEN
+		PERFORM mlops._invalid_model('Parameter "robust" must be "HC0", "HC1", "HC2" or "HC3".');
 	END IF;
 	IF v_params ? 'intercept' AND v_params -> 'intercept' IS DISTINCT FROM to_jsonb(v_intercept) THEN
 		PERFORM mlops._invalid_model('Parameter "intercept" does not agree with key "intercept".');

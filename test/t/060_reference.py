@@ -415,6 +415,64 @@ def check_train(X, y, w):
     ref = sm.WLS(y, X1, weights=w).fit()
     check_train_stats(case, res["statistics"], ref, X1, weighted=True)
 
+    # params.robust: heteroskedasticity-consistent standard errors from one more scan,
+    # against statsmodels' get_robustcov_results with t tests on the residual df
+    for cov_type in ("HC0", "HC1", "HC2", "HC3"):
+        for weighted in (False, True):
+            case = "train_%s%s" % (cov_type, "_w" if weighted else "")
+            params = '{"robust": "%s"%s}' % (cov_type, ', "weights": "w"' if weighted else "")
+            st = jsonb_rows(train_call("diab_" + case, params))[0]["statistics"]
+            fit = (sm.WLS(y, X1, weights=w) if weighted else sm.OLS(y, X1)).fit()
+            rob = fit.get_robustcov_results(cov_type=cov_type, use_t=True)
+            got = st.get("robust", {})
+            compare_exact(case, "robust type", got.get("type"), cov_type)
+            compare(case, "robust std_err", got.get("std_err"), rob.bse)
+            compare(case, "robust t_stats", got.get("t_stats"), rob.tvalues)
+            compare(case, "robust p_values", got.get("p_values"), rob.pvalues, floor=P_FLOOR)
+            # the ordinary statistics stay as they were
+            compare(case, "std_err", st.get("std_err"), fit.bse)
+
+
+def check_lambda_auto(X, y):
+    """params.lambda = "auto": the cross-validation curve against explicit scikit-learn
+    refits on the same folds, the chosen lambda is its minimum, the model that lambda's
+    ridge fit on all rows."""
+    case = "ridge_auto"
+    k = 5
+    grid = [1e-4, 1e-3, 1e-2, 0.1, 1.0, 10.0]
+    params = '{"lambda": "auto", "lambdas": %s, "folds": %d}' % (json.dumps(grid), k)
+    feats = ", ".join("'%s'" % f for f in FEATURES)
+    res = jsonb_rows("SELECT to_jsonb(t) FROM mlops.train('auto', 'diab', 'target', ARRAY[%s], "
+                     "algorithm => 'ridge', params => '%s', test_fraction => 0, deploy => 'never') t;\n"
+                     % (feats, params))[0]
+    st = res["statistics"]
+    # the folds, as train assigns them: the row hash cut into k equal ranges
+    h = psql("SELECT mlops._hash_sql('diab'::regclass, 'target');\n").strip()
+    fold_of = {}
+    for line in psql("SELECT i, least(%d, floor((%s) * %d))::int FROM diab;\n" % (k - 1, h, k)).split():
+        i, f = line.split("|")
+        fold_of[int(i)] = int(f)
+    folds = np.array([fold_of[i] for i in range(len(y))])
+    curve = {}
+    for lam in grid:
+        rmse = []
+        for f in range(k):
+            tr, te = folds != f, folds == f
+            m = Ridge(alpha=tr.sum() * lam, fit_intercept=True, solver="svd").fit(X[tr], y[tr])
+            e = y[te] - m.predict(X[te])
+            rmse.append(math.sqrt(np.mean(e ** 2)))
+        curve[lam] = (np.mean(rmse), np.std(rmse, ddof=1))
+    got = {c["lambda"]: c for c in st.get("lambda_curve", [])}
+    compare_exact(case, "curve lambdas", sorted(got), sorted(grid))
+    compare(case, "curve rmse_mean", [got.get(l, {}).get("rmse_mean") for l in grid],
+            [curve[l][0] for l in grid])
+    compare(case, "curve rmse_sd", [got.get(l, {}).get("rmse_sd") for l in grid],
+            [curve[l][1] for l in grid])
+    best = min(grid, key=lambda l: (curve[l][0], -l))
+    compare_exact(case, "chosen lambda", st.get("lambda"), best)
+    m = Ridge(alpha=len(y) * best, fit_intercept=True, solver="svd").fit(X, y)
+    compare(case, "coef", st.get("coef"), [m.intercept_] + list(m.coef_), tol=RTOL_RIDGE)
+
 
 # ---------------------------------------------------------------------------
 # summary
@@ -498,6 +556,7 @@ def main():
     check_ridge(X, y)
     # 5. train
     check_train(X, y, w)
+    check_lambda_auto(X, y)
     # 6. GROUP BY sex: intercept and the nine other features
     others = [f for f in FEATURES if f != "sex"]
     arr = "ARRAY[1::float8, %s]" % ", ".join(others)
