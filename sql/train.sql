@@ -234,6 +234,70 @@ SELECT (SELECT array_agg(metric || '=' || value ORDER BY metric) FROM mlops.metr
 SELECT metrics -> 'cv' ->> 'folds' AS folds, (metrics -> 'cv' ->> 'rmse_mean')::float8 > 0 AS has_rmse
 FROM mlops.train('cv_ridge', 'cvt', 'y', ARRAY['a', 'b'], algorithm => 'ridge', params => '{"lambda": 0.1, "folds": 4}');
 
+-- params.lambda = "auto": lambda from a grid by cross-validation (5 folds unless given);
+-- the chosen lambda and the curve are in the statistics; a retrain chooses again.
+SELECT jsonb_array_length(statistics -> 'lambda_curve') AS grid, metrics -> 'cv' ->> 'folds' AS folds,
+	   (statistics ->> 'lambda')::float8 = (SELECT (c ->> 'lambda')::float8 FROM jsonb_array_elements(statistics -> 'lambda_curve') c
+											 ORDER BY (c ->> 'rmse_mean')::float8 LIMIT 1) AS lambda_is_the_best
+FROM mlops.train('auto', 'cvt', 'y', ARRAY['a', 'b'], algorithm => 'ridge', params => '{"lambda": "auto"}');
+SELECT statistics -> 'lambda_curve' -> 0 ->> 'lambda' AS first, jsonb_array_length(statistics -> 'lambda_curve') AS grid,
+	   metrics -> 'cv' ->> 'folds' AS folds
+FROM mlops.train('auto', 'cvt', 'y', ARRAY['a', 'b'], algorithm => 'ridge',
+				 params => '{"lambda": "auto", "lambdas": [0.5, 0, 2], "folds": 3}');
+SELECT pg_temp.err($$SELECT * FROM mlops.train('auto', 'cvt', 'y', algorithm => 'ridge', params => '{"lambda": "best"}')$$);
+SELECT pg_temp.err($$SELECT * FROM mlops.train('auto', 'cvt', 'y', algorithm => 'ridge', params => '{"lambda": 1, "lambdas": [1, 2]}')$$);
+SELECT pg_temp.err($$SELECT * FROM mlops.train('auto', 'cvt', 'y', algorithm => 'ridge', params => '{"lambda": "auto", "lambdas": [1]}')$$);
+SELECT pg_temp.err($$SELECT * FROM mlops.train('auto', 'cvt', 'y', algorithm => 'ridge', params => '{"lambda": "auto", "lambdas": [1, -2]}')$$);
+SELECT pg_temp.err($$SELECT * FROM mlops.train('auto', 'cvt', 'y', params => '{"lambdas": [1, 2]}')$$);
+
+-- params.weights: weighted least squares, the same fit as ols_fit(y, x, w); weights of 0 drop
+-- a row from the fit, a negative weight is an error; metrics stay unweighted.
+CREATE TABLE wt AS SELECT i, (i % 7)::float8 AS a, (1 + 2 * (i % 7) + (i % 3))::float8 AS y,
+	(i % 4)::float8 AS w FROM generate_series(1, 40) i;
+SELECT (statistics ->> 'n_rows')::int AS n_rows,
+	   (SELECT (mlops.ols_fit(y, ARRAY[1, a], w)).coef FROM wt) = ARRAY(SELECT jsonb_array_elements_text(statistics -> 'coef')::float8) AS same_as_ols_fit,
+	   statistics -> 'log_likelihood' AS log_likelihood
+FROM mlops.train('wls', 'wt', 'y', ARRAY['a'], params => '{"weights": "w"}', test_fraction => 0);
+INSERT INTO wt VALUES (41, 1, 1, -1);
+SELECT pg_temp.err($$SELECT * FROM mlops.train('wls', 'wt', 'y', ARRAY['a'], params => '{"weights": "w"}', test_fraction => 0)$$);
+SELECT pg_temp.err($$SELECT * FROM mlops.train('wls', 'wt', 'y', ARRAY['a'], params => '{"weights": "nope"}')$$);
+SELECT pg_temp.err($$SELECT * FROM mlops.train('wls', 'wt', 'y', ARRAY['a'], params => '{"weights": 1}')$$);
+SELECT pg_temp.err($$SELECT * FROM mlops.train('wls', 'wt', 'y', ARRAY['a'], params => '{"weights": "w", "folds": 3}')$$);
+SELECT pg_temp.err($$SELECT * FROM mlops.train('wls', 'wt', 'y', ARRAY['a'], algorithm => 'ridge', params => '{"lambda": 1, "weights": "w"}')$$);
+SELECT count(*) AS models_of_failed_trains FROM mlops.models m JOIN mlops.projects p USING (project_id) WHERE p.name = 'wls';
+
+-- params.robust: HC standard errors next to the ordinary ones
+SELECT statistics -> 'robust' ->> 'type' AS type, jsonb_array_length(statistics -> 'robust' -> 'std_err') AS n_se,
+	   jsonb_array_length(statistics -> 'robust' -> 'p_values') AS n_p
+FROM mlops.train('hc', 'cvt', 'y', ARRAY['a', 'b'], params => '{"robust": "HC3"}');
+SELECT pg_temp.err($$SELECT * FROM mlops.train('hc', 'cvt', 'y', params => '{"robust": "HC4"}')$$);
+SELECT pg_temp.err($$SELECT * FROM mlops.train('hc', 'cvt', 'y', params => '{"robust": true}')$$);
+SELECT pg_temp.err($$SELECT * FROM mlops.train('hc', 'cvt', 'y', algorithm => 'ridge', params => '{"lambda": 1, "robust": "HC0"}')$$);
+
+-- refinement: an ill-conditioned fit gets one more scan in train, recorded as "refined"
+CREATE TABLE ill AS SELECT x::float8 AS x, (x ^ 2)::float8 AS x2, (x ^ 3)::float8 AS x3,
+	(1 + x / 4 + (x * 7919) % 13)::float8 AS y FROM generate_series(100, 140) x;
+SELECT statistics -> 'refined' AS refined FROM mlops.train('ill', 'ill', 'y', ARRAY['x', 'x2', 'x3'], test_fraction => 0);
+SELECT statistics -> 'refined' AS refined FROM mlops.train('ok', 'cvt', 'y', ARRAY['a', 'b'], test_fraction => 0);
+SET mlops.refine_condition = 1e300;
+SELECT statistics -> 'refined' AS refined FROM mlops.train('ill', 'ill', 'y', ARRAY['x', 'x2', 'x3'], test_fraction => 0);
+RESET mlops.refine_condition;
+SELECT mlops.refinement_wanted(mlops.fit_state(y, ARRAY[1, x, x2, x3])) AS ill, mlops.refinement_wanted(mlops.fit_state(y, ARRAY[1, a, b])) AS well
+FROM ill, (SELECT a, b FROM cvt LIMIT 1) c;
+-- ols_fit keeps its rows up to mlops.refine_memory; the refined and unrefined fits agree to
+-- the digits the unrefined one has, and the kept rows never reach the text form
+SELECT max(abs(r.c - u.c) / abs(r.c)) < 1e-6 AS close
+FROM unnest((SELECT (mlops.ols_fit(y, ARRAY[1, x, x2, x3])).coef FROM ill)) WITH ORDINALITY r(c, k)
+JOIN unnest((SELECT (mlops.ols_fit(y, ARRAY[1, x, x2, x3])).coef FROM ill, (SELECT set_config('mlops.refine_memory', '0', true)) s)) WITH ORDINALITY u(c, k) USING (k);
+SELECT length(mlops.fit_state(y, ARRAY[1, x])::text) AS state_text_length FROM ill;
+SELECT pg_temp.err($$SET mlops.refine_memory = -1$$);
+SELECT pg_temp.err($$SET mlops.refine_condition = 0$$);
+SELECT pg_temp.err($$SELECT mlops.residual_moments(ARRAY[1, 2]::float8[], y, x) FROM ill$$);
+SELECT pg_temp.err($$SELECT mlops.residual_moments(NULL::float8[], y, x) FROM ill$$);
+SELECT pg_temp.err($$SELECT mlops.ols_result(mlops.fit_state(y, ARRAY[1, x]), NULL, ARRAY[1, 2]::float8[], ARRAY[0, 0, 0, 7]::float8[]) FROM ill$$);
+SELECT pg_temp.err($$SELECT mlops.student_t_p(1, 0)$$);
+SELECT pg_temp.err($$SELECT mlops.ridge_lambda_grid(mlops.fit_state(y, ARRAY[1, x]), 1) FROM ill$$);
+
 RESET search_path;
 SET client_min_messages = warning;
 DROP SCHEMA regress_train CASCADE;

@@ -1014,7 +1014,7 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
 	IF v_algorithm = 'ridge' THEN
-		v_auto := (v_params -> 'lambda') = '"auto"';
+		v_auto := coalesce((v_params -> 'lambda') = '"auto"', false);
 		IF NOT v_auto AND (jsonb_typeof(v_params -> 'lambda') IS DISTINCT FROM 'number'
 						   OR NOT ((v_params ->> 'lambda')::float8 >= 0)) THEN
 			RAISE EXCEPTION 'algorithm "ridge" needs parameter "lambda", a number at least 0 or "auto"'
