@@ -223,6 +223,40 @@ EOF
 check_same "fit_columns (parallel settings)" "$out"
 
 # ---------------------------------------------------------------------------
+echo "== 5. rows kept for refinement travel from the workers to the leader"
+# An ill-conditioned design (powers of x in [60, 80]; scaled condition number
+# about 1e7) small enough for its rows to be kept: the parallel ols_fit must
+# refine from all rows, as the serial one does.  Without the workers' rows it
+# would fall back to the unrefined solution, which differs in the 9th digit.
+q <<EOF || exit 2
+CREATE TABLE ill AS
+SELECT x, x ^ 2 AS x2, x ^ 3 AS x3, x ^ 4 AS x4, x ^ 5 AS x5,
+	   1 + x / 4 + ((i * 7919) % 13)::float8 - 6 AS y
+FROM (SELECT i, 60 + (i % 20001)::float8 / 1000 AS x FROM generate_series(1, 100000) i) s;
+ANALYZE ill;
+EOF
+ILL="SELECT (mlops.ols_fit(y, ARRAY[1, x, x2, x3, x4, x5])).coef FROM ill"
+q >"$work/illpar.out" 2>"$work/illpar.err" <<EOF || { cat "$work/illpar.err"; exit 2; }
+$PAR
+$AUTOEXPLAIN
+$ILL;
+EOF
+grep -q 'Workers Launched: 2' "$work/illpar.err" ||
+	fail "the parallel ols_fit over the ill-conditioned table did not launch 2 workers:
+$(cat "$work/illpar.err")"
+ill_par=$(cat "$work/illpar.out")
+ill_ser=$(q -c "$SER" -c "$ILL") || exit 2
+ill_plain=$(q -c "$SER" -c "SET mlops.refine_memory = 0" -c "$ILL") || exit 2
+d=$(cmp_arrays "$ill_par" "$ill_ser") || exit 2
+d0=$(cmp_arrays "$ill_plain" "$ill_ser") || exit 2
+echo "   refined parallel / refined serial: max relative difference $d"
+echo "   unrefined serial / refined serial: max relative difference $d0 (for scale)"
+awk -v d="$d" 'BEGIN { exit !(d != "" && d <= 1e-13) }' ||
+	fail "the parallel refined fit differs from the serial one by $d (> 1e-13): parallel $ill_par, serial $ill_ser"
+awk -v d="$d0" 'BEGIN { exit !(d != "" && d > 1e-12) }' ||
+	fail "the unrefined fit is as close as $d to the refined one: the test cannot tell them apart"
+
+# ---------------------------------------------------------------------------
 if [ $failures -gt 0 ]; then
 	echo "020_parallel: $failures failure(s); database $DB kept for inspection"
 	exit 1
