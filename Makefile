@@ -14,7 +14,9 @@ OBJS = \
 	src/metrics.o \
 	src/ridge.o \
 	src/refine.o \
-	src/robust.o
+	src/robust.o \
+	src/baseline.o \
+	src/drift.o
 
 DATA = $(wildcard src/sql/mlops--*.sql)
 

@@ -131,7 +131,7 @@ ORDER BY g;
 
 -- fit_columns (no array per row) is the same fit as fit_state.
 SELECT (mlops.ols_result(mlops.fit_columns(y, 1::float8, x1, x2))).coef =
-	   (mlops.ols_fit(y, ARRAY[1, x1, x2])).coef AS same
+	   (mlops.ols_result(mlops.fit_state(y, ARRAY[1, x1, x2]))).coef AS same
 FROM many;
 
 -- Parallel aggregation: the plan has partial aggregates.

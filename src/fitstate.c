@@ -167,6 +167,28 @@ FitStateRoomForKept(FitState *state, int64 extra)
 	return FitStateResizeKept(state, Min(room, limit), true);
 }
 
+/*
+ * Rows are kept only while the fit looks as if it will need them: when the
+ * number of kept rows reaches a power of two from 1024 on, the column-scaled
+ * condition number of the rows so far is computed (p^3 work, so only for up to
+ * KEPT_CHECK_MAX_COLUMNS columns), and at or below mlops.refine_condition the
+ * rows are dropped, since the final function would not refine.
+ */
+#define KEPT_CHECK_FIRST		1024
+#define KEPT_CHECK_MAX_COLUMNS	100
+
+static bool
+KeptRowsStillWanted(FitState *state)
+{
+	int			p = state->ncols;
+	int64		k = state->nkept;
+
+	if (k < KEPT_CHECK_FIRST || (k & (k - 1)) != 0 || p > KEPT_CHECK_MAX_COLUMNS)
+		return true;
+	FitStateFlush(state);
+	return ScaledConditionNumber(FITSTATE_R(state), FITSTATE_M(state), p) > mlops_refine_condition;
+}
+
 /* Keep one accepted row, if the state keeps rows; returns the state, perhaps a new one. */
 static FitState *
 FitStateKeepRow(FitState *state, const double *x, double y, double w)
@@ -176,6 +198,8 @@ FitStateKeepRow(FitState *state, const double *x, double y, double w)
 
 	if (!(state->flags & FITSTATE_KEEPS_ROWS))
 		return state;
+	if (!KeptRowsStillWanted(state))
+		return FitStateResizeKept(state, 0, false);
 	state = FitStateRoomForKept(state, 1);
 	if (!(state->flags & FITSTATE_KEEPS_ROWS))
 		return state;

@@ -23,6 +23,7 @@ _PG_init(void)
 {
 	LinalgSetSingleThreaded();
 	RefineDefineGucs();
+	DriftDefineGucs();
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("mlops");
 #else

@@ -93,6 +93,31 @@ extern bool RefineFromKeptRows(const FitState *state, const int *pos, int p,
 							   const double *R, int ldr, bool centred,
 							   double *coef, RefinedFit *out);
 
+/*
+ * The bin of v among ascending inner edges[0..nedges): the number of edges <= v
+ * (0 .. nedges), by binary search.  Baselines and drift summaries bin alike.
+ */
+static inline int
+MlopsBinIndex(const double *edges, int nedges, double v)
+{
+	int			lo = 0;
+	int			hi = nedges;
+
+	while (lo < hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+
+		if (edges[mid] <= v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* drift.c */
+extern void DriftDefineGucs(void);
+
 /* linalg.c */
 extern void LinalgSetSingleThreaded(void);
 extern void LinalgFoldBlock(double *R, int m, double *block, int nrows, int ldb);

@@ -675,6 +675,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
 	p mlops.projects;
+	v_rel text;
 BEGIN
 	p := mlops._lock_project($1);
 	/* its pg_cron job goes too */
@@ -682,12 +683,19 @@ BEGIN
 		EXECUTE 'SELECT cron.unschedule(jobid) FROM cron.job WHERE jobname = $1 AND username = current_user'
 			USING mlops._retrain_job_name($1);
 	END IF;
+	/* its monitoring triggers and summaries too */
+	FOR v_rel IN SELECT m.relation FROM mlops.monitors m WHERE m.project_id = p.project_id LOOP
+		IF to_regclass(v_rel) IS NOT NULL THEN
+			EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', mlops._drift_trigger_name(p.project_id), v_rel);
+		END IF;
+	END LOOP;
+	DELETE FROM mlops.drift_log WHERE project_id = p.project_id;
 	DELETE FROM mlops.deployments WHERE project_id = p.project_id;
 	DELETE FROM mlops.models WHERE project_id = p.project_id;
 	DELETE FROM mlops.projects WHERE project_id = p.project_id;
 END;
 $$;
-COMMENT ON FUNCTION mlops.drop_project(text) IS 'drops a project with all its models, metrics, deployments, retraining runs and retraining schedule';
+COMMENT ON FUNCTION mlops.drop_project(text) IS 'drops a project with all its models, metrics, deployments, retraining runs, retraining schedule, monitoring triggers, drift summaries and alerts';
 
 /* ------------------------------------------------------------------------
  * Training
@@ -967,6 +975,11 @@ DECLARE
 	v_robust text;
 	v_cov float8[];
 	v_se float8[];
+	v_bins integer;
+	v_exprs text[];
+	v_edges jsonb;
+	v_base jsonb;
+	v_pct float8;
 	r record;
 BEGIN
 	/* ---- arguments ---- */
@@ -997,14 +1010,14 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
 	FOR v_key IN SELECT jsonb_object_keys(v_params) LOOP
-		IF v_key NOT IN ('intercept', 'nulls', 'margin', 'incremental_column', 'folds')
+		IF v_key NOT IN ('intercept', 'nulls', 'margin', 'incremental_column', 'folds', 'bins')
 		   AND NOT (v_key IN ('lambda', 'lambdas') AND v_algorithm = 'ridge')
 		   AND NOT (v_key IN ('drop_collinear', 'weights', 'robust') AND v_algorithm = 'linear') THEN
 			RAISE EXCEPTION 'unknown parameter "%" for algorithm "%"', v_key, v_algorithm
 				USING ERRCODE = 'invalid_parameter_value',
 					  HINT = CASE WHEN v_algorithm = 'ridge'
-								  THEN 'Parameters of algorithm "ridge" are "lambda", "lambdas", "intercept", "nulls", "margin", "incremental_column" and "folds".'
-								  ELSE 'Parameters of algorithm "linear" are "intercept", "nulls", "margin", "incremental_column", "folds", "drop_collinear", "weights" and "robust".' END;
+								  THEN 'Parameters of algorithm "ridge" are "lambda", "lambdas", "intercept", "nulls", "margin", "incremental_column", "folds" and "bins".'
+								  ELSE 'Parameters of algorithm "linear" are "intercept", "nulls", "margin", "incremental_column", "folds", "bins", "drop_collinear", "weights" and "robust".' END;
 		END IF;
 	END LOOP;
 	IF v_params ? 'folds' AND (jsonb_typeof(v_params -> 'folds') <> 'number'
@@ -1033,6 +1046,14 @@ BEGIN
 			v_lambda := (v_params ->> 'lambda')::float8;
 		END IF;
 	END IF;
+	IF v_params ? 'bins' AND (jsonb_typeof(v_params -> 'bins') <> 'number'
+							  OR (v_params ->> 'bins') !~ '^[0-9]+$'
+							  OR (v_params ->> 'bins')::int NOT BETWEEN 2 AND 100) THEN
+		RAISE EXCEPTION 'parameter "bins" must be a whole number from 2 to 100'
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = 'It is the number of quantile bins of the drift baselines (10: deciles).';
+	END IF;
+	v_bins := coalesce((v_params ->> 'bins')::int, 10);
 	IF v_params ? 'robust' THEN
 		IF jsonb_typeof(v_params -> 'robust') <> 'string' OR (v_params ->> 'robust') NOT IN ('HC0', 'HC1', 'HC2', 'HC3') THEN
 			RAISE EXCEPTION 'parameter "robust" must be "HC0", "HC1", "HC2" or "HC3"'
@@ -1265,18 +1286,54 @@ BEGIN
 					  HINT = 'Remove the collinear features, then train with "robust".';
 		END IF;
 
-		/* ---- metrics on each split (a second scan: MAE needs the coefficients) ---- */
+		/*
+		 * ---- drift baselines, part 1: quantile bin edges of the prediction
+		 * (ordinal 0) and of every feature, from a sample of at most about
+		 * 100,000 training rows (the sorts spill past work_mem, memory stays bounded)
+		 */
+		v_exprs := ARRAY[CASE WHEN v_intercept THEN '$1[1]' ELSE '0::float8' END
+						 || coalesce((SELECT string_agg(format(' + $1[%s] * %I::float8', o + v_intercept::int, f), '' ORDER BY o)
+									  FROM unnest(v_features) WITH ORDINALITY AS u(f, o)), '')]
+				   || ARRAY(SELECT format('%I::float8', f) FROM unnest(v_features) WITH ORDINALITY AS u(f, o) ORDER BY o);
+		/* (only tables and materialized views can be sampled; other relations are read whole) */
+		SELECT CASE WHEN c.relkind IN ('r', 'm') THEN least(100, 100 * 100000 / greatest(c.reltuples, 1)) END
+		INTO v_pct
+		FROM pg_catalog.pg_class c WHERE c.oid = v_rel;
+		FOR i IN 1..2 LOOP
+			v_sql := format('SELECT %s FROM %s %s WHERE NOT (%s)',
+							(SELECT string_agg(format('jsonb_build_array(percentile_disc(%L::float8[]) WITHIN GROUP (ORDER BY %s))',
+													  ARRAY(SELECT g::float8 / v_bins FROM generate_series(1, v_bins - 1) g), e),
+											   ' || ' ORDER BY o)
+							 FROM unnest(v_exprs) WITH ORDINALITY AS u(e, o)),
+							v_rel,
+							CASE WHEN i = 1 AND v_pct > 0 AND v_pct < 100
+								 THEN format('TABLESAMPLE BERNOULLI (%s) REPEATABLE (0)', v_pct) ELSE '' END,
+							v_split);
+			EXECUTE v_sql INTO v_edges USING v_res.coef;
+			/* a sample that missed every value of a column: take all rows */
+			EXIT WHEN NOT EXISTS (SELECT 1 FROM jsonb_array_elements(v_edges) e WHERE e = 'null');
+		END LOOP;
+
+		/*
+		 * ---- metrics on each split (a second scan: MAE needs the coefficients),
+		 * and part 2 of the baselines: counts per bin and moments of every column
+		 */
 		v_sql := format(
 			'SELECT jsonb_object_agg(CASE WHEN is_test THEN ''test'' ELSE ''train'' END, '
 			'  jsonb_build_object(''n'', s[1], ''rmse'', s[2], ''mae'', s[3], ''r2'', s[4])) '
 			'  FILTER (WHERE s[1] > 0), '
-			'  sum(s[5])::bigint, max(wm) '
-			'FROM (SELECT %s AS is_test, mlops.error_stats($1, %s%s) AS s, %s AS wm FROM %s GROUP BY 1) g',
+			'  sum(s[5])::bigint, max(wm), (array_agg(b) FILTER (WHERE NOT is_test))[1] '
+			'FROM (SELECT %s AS is_test, mlops.error_stats($1, %s%s) AS s, %s AS wm, %s AS b FROM %s GROUP BY 1) g',
 			v_split, v_ycol, v_xargs,
 			CASE WHEN v_params ? 'incremental_column'
 				 THEN format('max(%I)', v_params ->> 'incremental_column') ELSE 'NULL::text' END,
+			(SELECT string_agg(format('jsonb_build_array(jsonb_build_array(mlops.bin_counts(%L::float8[], %s), count(%s), '
+									  'count(*) - count(%s), avg(%s), stddev_samp(%s), min(%s), max(%s)))',
+									  ARRAY(SELECT jsonb_array_elements_text(coalesce(v_edges -> (o::int - 1), '[]')))::float8[],
+									  e, e, e, e, e, e, e), ' || ' ORDER BY o)
+			 FROM unnest(v_exprs) WITH ORDINALITY AS u(e, o)),
 			v_rel);
-		EXECUTE v_sql INTO v_metrics, v_skipped, v_watermark USING v_res.coef;
+		EXECUTE v_sql INTO v_metrics, v_skipped, v_watermark, v_base USING v_res.coef;
 
 		/* k-fold cross-validation from the fold states: each fold against the merge of the others */
 		IF v_folds IS NOT NULL THEN
@@ -1320,6 +1377,13 @@ BEGIN
 	SELECT * INTO r FROM mlops._record_model(v_project, v_rel, v_target, v_features, v_algorithm, v_params,
 											 v_fraction, v_intercept, v_res, v_state, v_metrics,
 											 v_watermark, v_deploy, v_extra);
+	INSERT INTO mlops.baselines (model_id, ordinal, feature, n, n_null, mean, sd, min, max, edges, counts)
+	SELECT r.model_id, o - 1, CASE WHEN o = 1 THEN '(prediction)' ELSE v_features[o - 1] END,
+		   (b ->> 1)::bigint, (b ->> 2)::bigint, (b ->> 3)::float8, (b ->> 4)::float8, (b ->> 5)::float8,
+		   (b ->> 6)::float8,
+		   ARRAY(SELECT jsonb_array_elements_text(coalesce(v_edges -> (o::int - 1), '[]'))::float8),
+		   ARRAY(SELECT jsonb_array_elements_text(b -> 0)::bigint)
+	FROM jsonb_array_elements(v_base) WITH ORDINALITY AS u(b, o);
 	RETURN QUERY SELECT r.model_id, v_project, r.version, v_algorithm, r.deployed, v_metrics,
 						(to_jsonb(v_res) - 'vcov') || v_extra, r.reason;
 END;
@@ -2332,3 +2396,433 @@ COMMENT ON COLUMN mlops.leaderboard.trained_by IS 'role that trained (or importe
 GRANT SELECT ON mlops.model_tags, mlops.leaderboard TO PUBLIC;
 
 /* ======================== end of Life cycle block ======================== */
+
+/* ------------------------------------------------------------------------
+ * Monitoring: baselines stored with every model at training, per-statement
+ * summaries of the rows written to monitored tables, drift statistics and
+ * alerts.
+ * ------------------------------------------------------------------------ */
+
+CREATE TABLE mlops.baselines (
+	model_id bigint NOT NULL REFERENCES mlops.models ON DELETE CASCADE,
+	ordinal integer NOT NULL CHECK (ordinal >= 0),
+	feature text NOT NULL,
+	n bigint NOT NULL,
+	n_null bigint NOT NULL,
+	mean float8,
+	sd float8,
+	min float8,
+	max float8,
+	edges float8[] NOT NULL,
+	counts bigint[] NOT NULL,
+	PRIMARY KEY (model_id, ordinal),
+	CHECK (cardinality(counts) = cardinality(edges) + 1)
+);
+COMMENT ON TABLE mlops.baselines IS 'distribution of every feature and of the prediction over the training rows of a model, the reference for drift';
+COMMENT ON COLUMN mlops.baselines.model_id IS 'model the baseline belongs to';
+COMMENT ON COLUMN mlops.baselines.ordinal IS 'position of the feature in the model''s features (1 = the first), 0 for the prediction';
+COMMENT ON COLUMN mlops.baselines.feature IS 'name of the feature column, or (prediction)';
+COMMENT ON COLUMN mlops.baselines.n IS 'training rows with a value (not NULL)';
+COMMENT ON COLUMN mlops.baselines.n_null IS 'training rows where the value is NULL';
+COMMENT ON COLUMN mlops.baselines.mean IS 'mean of the values';
+COMMENT ON COLUMN mlops.baselines.sd IS 'sample standard deviation of the values';
+COMMENT ON COLUMN mlops.baselines.min IS 'smallest value';
+COMMENT ON COLUMN mlops.baselines.max IS 'largest value';
+COMMENT ON COLUMN mlops.baselines.edges IS 'the k - 1 inner bin edges, ascending (quantiles of the training values); bin b holds the values v with exactly b edges <= v';
+COMMENT ON COLUMN mlops.baselines.counts IS 'training values in each of the k bins';
+SELECT pg_catalog.pg_extension_config_dump('mlops.baselines', '');
+
+/* No foreign keys: concurrent writers append here without locking a shared row. */
+CREATE TABLE mlops.drift_log (
+	log_id bigserial PRIMARY KEY,
+	project_id integer NOT NULL,
+	model_id bigint NOT NULL,
+	relation text NOT NULL,
+	logged_at timestamptz NOT NULL,
+	compacted boolean NOT NULL DEFAULT false,
+	statements bigint NOT NULL DEFAULT 1,
+	n_rows bigint NOT NULL,
+	bins integer NOT NULL,
+	n bigint[] NOT NULL,
+	n_null bigint[] NOT NULL,
+	sums float8[] NOT NULL,
+	sumsq float8[] NOT NULL,
+	below bigint[] NOT NULL,
+	above bigint[] NOT NULL,
+	counts bigint[] NOT NULL,
+	err_n bigint NOT NULL DEFAULT 0,
+	err_sse float8 NOT NULL DEFAULT 0,
+	err_sae float8 NOT NULL DEFAULT 0
+);
+CREATE INDEX ON mlops.drift_log (project_id, logged_at);
+COMMENT ON TABLE mlops.drift_log IS 'one row per statement that wrote rows into a monitored table (or per day, once compacted): counts against the deployed model''s baseline bins; arrays are indexed by baseline ordinal + 1 (element 1 is the prediction)';
+COMMENT ON COLUMN mlops.drift_log.log_id IS 'identifier of the summary';
+COMMENT ON COLUMN mlops.drift_log.project_id IS 'project whose deployed model the rows were compared with';
+COMMENT ON COLUMN mlops.drift_log.model_id IS 'the deployed model whose baseline binned the rows';
+COMMENT ON COLUMN mlops.drift_log.relation IS 'the monitored table';
+COMMENT ON COLUMN mlops.drift_log.logged_at IS 'when the statement ran (the start of the day for compacted rows)';
+COMMENT ON COLUMN mlops.drift_log.compacted IS 'whether the row sums a day of summaries (mlops.compact_drift)';
+COMMENT ON COLUMN mlops.drift_log.statements IS 'statements summed in the row';
+COMMENT ON COLUMN mlops.drift_log.n_rows IS 'rows written';
+COMMENT ON COLUMN mlops.drift_log.bins IS 'bins per feature of the baseline (k)';
+COMMENT ON COLUMN mlops.drift_log.n IS 'values that were not NULL, per baseline ordinal';
+COMMENT ON COLUMN mlops.drift_log.n_null IS 'NULL values, per baseline ordinal (for the prediction: rows with a NULL feature)';
+COMMENT ON COLUMN mlops.drift_log.sums IS 'sum of the values, per baseline ordinal';
+COMMENT ON COLUMN mlops.drift_log.sumsq IS 'sum of the squared values, per baseline ordinal';
+COMMENT ON COLUMN mlops.drift_log.below IS 'values below the training minimum, per baseline ordinal';
+COMMENT ON COLUMN mlops.drift_log.above IS 'values above the training maximum, per baseline ordinal';
+COMMENT ON COLUMN mlops.drift_log.counts IS 'values per bin, (features + 1) x bins flattened by ordinal: element ordinal * bins + b + 1';
+COMMENT ON COLUMN mlops.drift_log.err_n IS 'rows whose target was present and not NULL, with a prediction';
+COMMENT ON COLUMN mlops.drift_log.err_sse IS 'sum of squared prediction errors over those rows';
+COMMENT ON COLUMN mlops.drift_log.err_sae IS 'sum of absolute prediction errors over those rows';
+SELECT pg_catalog.pg_extension_config_dump('mlops.drift_log', '');
+SELECT pg_catalog.pg_extension_config_dump('mlops.drift_log_log_id_seq', '');
+
+CREATE TABLE mlops.monitors (
+	project_id integer NOT NULL REFERENCES mlops.projects ON DELETE CASCADE,
+	relation text NOT NULL,
+	trigger_name name NOT NULL,
+	created_at timestamptz NOT NULL DEFAULT now(),
+	created_by name NOT NULL DEFAULT current_user,
+	PRIMARY KEY (project_id, relation)
+);
+COMMENT ON TABLE mlops.monitors IS 'tables watched for drift, one row per project and table (mlops.monitor)';
+COMMENT ON COLUMN mlops.monitors.project_id IS 'project whose deployed model the table''s new rows are compared with';
+COMMENT ON COLUMN mlops.monitors.relation IS 'the monitored table, schema-qualified';
+COMMENT ON COLUMN mlops.monitors.trigger_name IS 'the statement trigger on the table that logs the summaries';
+COMMENT ON COLUMN mlops.monitors.created_at IS 'when monitoring started';
+COMMENT ON COLUMN mlops.monitors.created_by IS 'role that started it';
+SELECT pg_catalog.pg_extension_config_dump('mlops.monitors', '');
+
+CREATE TABLE mlops.alerts (
+	alert_id bigserial PRIMARY KEY,
+	project_id integer NOT NULL REFERENCES mlops.projects ON DELETE CASCADE,
+	model_id bigint NOT NULL,
+	feature text NOT NULL,
+	window_start timestamptz NOT NULL,
+	raised_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+	psi float8,
+	n_live bigint,
+	UNIQUE (project_id, feature, window_start)
+);
+COMMENT ON TABLE mlops.alerts IS 'the first time in a window (mlops.drift_window) that a feature of a project crossed mlops.drift_psi_alert; one row per project, feature and window';
+COMMENT ON COLUMN mlops.alerts.alert_id IS 'identifier of the alert';
+COMMENT ON COLUMN mlops.alerts.project_id IS 'project of the drifting feature';
+COMMENT ON COLUMN mlops.alerts.model_id IS 'deployed model whose baseline the feature drifted from';
+COMMENT ON COLUMN mlops.alerts.feature IS 'the feature, or (prediction)';
+COMMENT ON COLUMN mlops.alerts.window_start IS 'start of the window, a multiple of mlops.drift_window since the Unix epoch';
+COMMENT ON COLUMN mlops.alerts.raised_at IS 'when the alert was raised';
+COMMENT ON COLUMN mlops.alerts.psi IS 'population stability index when it was raised';
+COMMENT ON COLUMN mlops.alerts.n_live IS 'live values in the window when it was raised';
+SELECT pg_catalog.pg_extension_config_dump('mlops.alerts', '');
+SELECT pg_catalog.pg_extension_config_dump('mlops.alerts_alert_id_seq', '');
+
+GRANT SELECT ON mlops.baselines, mlops.drift_log, mlops.monitors, mlops.alerts TO PUBLIC;
+
+CREATE FUNCTION mlops.bin_counts_accum(bigint[], float8[], float8) RETURNS bigint[]
+	AS 'MODULE_PATHNAME', 'mlops_bin_counts_accum'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION mlops.bin_counts_accum(bigint[], float8[], float8) IS
+	'transition function of mlops.bin_counts';
+CREATE FUNCTION mlops.bin_counts_combine(bigint[], bigint[]) RETURNS bigint[]
+	AS 'MODULE_PATHNAME', 'mlops_bin_counts_combine'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION mlops.bin_counts_combine(bigint[], bigint[]) IS
+	'combine function of mlops.bin_counts';
+CREATE AGGREGATE mlops.bin_counts(edges float8[], value float8) (
+	SFUNC = mlops.bin_counts_accum,
+	STYPE = bigint[],
+	COMBINEFUNC = mlops.bin_counts_combine,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE mlops.bin_counts(float8[], float8) IS
+	'values per bin of the ascending inner edges (k - 1 edges, k bins; bin b holds the values with exactly b edges <= value); NULL values are not counted';
+
+CREATE FUNCTION mlops.drift_trigger() RETURNS trigger
+	AS 'MODULE_PATHNAME', 'mlops_drift_trigger'
+	LANGUAGE C SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION mlops.drift_trigger() IS
+	'statement trigger of a monitored table (installed by mlops.monitor): bins the new rows against the baseline of the project''s deployed model and logs one summary row in mlops.drift_log';
+REVOKE ALL ON FUNCTION mlops.drift_trigger() FROM PUBLIC;
+
+CREATE FUNCTION mlops._drift_trigger_name(p_project_id integer) RETURNS name
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT ('mlops_drift_' || p_project_id)::name $$;
+COMMENT ON FUNCTION mlops._drift_trigger_name(integer) IS 'internal: the name of the drift trigger of a project';
+
+CREATE FUNCTION mlops.monitor(project text, relation regclass) RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	p mlops.projects;
+	v_model bigint;
+	v_missing text;
+	v_relname text;
+BEGIN
+	IF $1 IS NULL OR $2 IS NULL THEN
+		RAISE EXCEPTION 'project and relation must not be NULL'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	p := mlops._lock_project($1);
+	v_relname := mlops._relname($2);
+	IF (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = $2) NOT IN ('r', 'p') THEN
+		RAISE EXCEPTION '"%" is not a table', v_relname
+			USING ERRCODE = 'wrong_object_type',
+				  HINT = 'Monitor the table the rows are inserted into.';
+	END IF;
+	SELECT d.model_id INTO v_model FROM mlops.deployed_models d WHERE d.project_id = p.project_id;
+	IF v_model IS NULL THEN
+		RAISE EXCEPTION 'project "%" has no deployed model to compare rows with', $1
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'Train and deploy a model first.';
+	END IF;
+	SELECT f INTO v_missing FROM mlops.models m, unnest(m.features) f
+	WHERE m.model_id = v_model
+	  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+					  WHERE a.attrelid = $2 AND a.attname = f AND a.attnum > 0 AND NOT a.attisdropped)
+	LIMIT 1;
+	IF v_missing IS NOT NULL THEN
+		RAISE EXCEPTION 'table "%" has no column "%", a feature of the deployed model of project "%"',
+			v_relname, v_missing, $1
+			USING ERRCODE = 'undefined_column';
+	END IF;
+	IF EXISTS (SELECT 1 FROM mlops.monitors m WHERE m.project_id = p.project_id AND m.relation = v_relname) THEN
+		RAISE EXCEPTION 'table "%" is already monitored for project "%"', v_relname, $1
+			USING ERRCODE = 'duplicate_object';
+	END IF;
+	EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %s REFERENCING NEW TABLE AS mlops_new '
+				   'FOR EACH STATEMENT EXECUTE FUNCTION mlops.drift_trigger(%L)',
+				   mlops._drift_trigger_name(p.project_id), $2, $1);
+	INSERT INTO mlops.monitors (project_id, relation, trigger_name)
+	VALUES (p.project_id, v_relname, mlops._drift_trigger_name(p.project_id));
+END;
+$$;
+COMMENT ON FUNCTION mlops.monitor(text, regclass) IS
+	'starts monitoring a table: a statement trigger logs, for every INSERT or COPY, one summary of the new rows against the baseline of the project''s deployed model';
+
+CREATE FUNCTION mlops.unmonitor(project text, relation regclass) RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	p mlops.projects;
+	v_relname text;
+BEGIN
+	IF $1 IS NULL OR $2 IS NULL THEN
+		RAISE EXCEPTION 'project and relation must not be NULL'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	p := mlops._lock_project($1);
+	v_relname := mlops._relname($2);
+	DELETE FROM mlops.monitors m WHERE m.project_id = p.project_id AND m.relation = v_relname;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'table "%" is not monitored for project "%"', v_relname, $1
+			USING ERRCODE = 'undefined_object';
+	END IF;
+	EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', mlops._drift_trigger_name(p.project_id), $2);
+END;
+$$;
+COMMENT ON FUNCTION mlops.unmonitor(text, regclass) IS
+	'stops monitoring a table for a project (drops its trigger; the logged summaries stay)';
+
+CREATE FUNCTION mlops._drift_window_start(p_at timestamptz) RETURNS timestamptz
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT to_timestamp(floor(extract(epoch FROM p_at) / w) * w)
+	FROM (SELECT greatest(coalesce(nullif(current_setting('mlops.drift_window', true), '')::float8, 3600), 1) AS w) s
+$$;
+COMMENT ON FUNCTION mlops._drift_window_start(timestamptz) IS
+	'internal: start of the alert window (a multiple of mlops.drift_window seconds since the Unix epoch) that holds a time';
+
+CREATE FUNCTION mlops.drift(project text, since timestamptz DEFAULT now() - interval '1 day')
+RETURNS TABLE (feature text, n_live bigint, psi float8, ks float8, mean_shift float8,
+			   null_rate_live float8, null_rate_base float8, out_of_range float8, status text,
+			   rmse_live float8, rmse_base float8, model_id bigint)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+	v_project_id integer;
+	v_model bigint;
+	v_warn float8 := coalesce(nullif(current_setting('mlops.drift_psi_warn', true), '')::float8, 0.1);
+	v_alert float8 := coalesce(nullif(current_setting('mlops.drift_psi_alert', true), '')::float8, 0.25);
+BEGIN
+	IF $1 IS NULL THEN
+		RAISE EXCEPTION 'project must not be NULL'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	SELECT p.project_id INTO v_project_id FROM mlops.projects p WHERE p.name = $1;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'project "%" does not exist', $1
+			USING ERRCODE = 'undefined_object';
+	END IF;
+	SELECT d.model_id INTO v_model FROM mlops.deployed_models d WHERE d.project_id = v_project_id;
+	IF v_model IS NULL THEN
+		RETURN;
+	END IF;
+	RETURN QUERY
+	WITH logs AS (
+		SELECT l.* FROM mlops.drift_log l
+		WHERE l.project_id = v_project_id AND l.model_id = v_model AND l.logged_at >= coalesce($2, '-infinity')
+	),
+	per_ordinal AS (
+		SELECT u.o - 1 AS ordinal, sum(u.n)::bigint AS n, sum(u.n_null)::bigint AS n_null, sum(u.s) AS s,
+			   sum(u.below)::bigint AS below, sum(u.above)::bigint AS above
+		FROM logs l, unnest(l.n, l.n_null, l.sums, l.below, l.above) WITH ORDINALITY AS u(n, n_null, s, below, above, o)
+		GROUP BY u.o
+	),
+	per_bin AS (
+		SELECT (u.i - 1) / l.bins AS ordinal, (u.i - 1) % l.bins AS bin, sum(u.c)::bigint AS c
+		FROM logs l, unnest(l.counts) WITH ORDINALITY AS u(c, i)
+		GROUP BY 1, 2
+	),
+	bins AS (
+		/* baseline and live counts per bin; shares with additive smoothing for the PSI */
+		SELECT b.ordinal, g.bin, g.base_c, coalesce(pb.c, 0) AS live_c, b.n AS base_n,
+			   coalesce(po.n, 0) AS live_n, cardinality(b.counts) AS k
+		FROM mlops.baselines b
+		CROSS JOIN LATERAL unnest(b.counts) WITH ORDINALITY AS g0(base_c, i)
+		CROSS JOIN LATERAL (SELECT g0.i - 1 AS bin, g0.base_c) g
+		LEFT JOIN per_bin pb ON pb.ordinal = b.ordinal AND pb.bin = g.bin
+		LEFT JOIN per_ordinal po ON po.ordinal = b.ordinal
+		WHERE b.model_id = v_model
+	),
+	stats AS (
+		SELECT x.ordinal,
+			   sum((pl - pb) * ln(pl / pb)) AS psi,
+			   max(abs(cl - cb)) AS ks
+		FROM (SELECT bins.ordinal,
+					 (live_c + 0.5) / (live_n + 0.5 * k) AS pl,
+					 (base_c + 0.5) / (base_n + 0.5 * k) AS pb,
+					 sum(live_c) OVER w / nullif(live_n, 0)::float8 AS cl,
+					 sum(base_c) OVER w / nullif(base_n, 0)::float8 AS cb
+			  FROM bins
+			  WINDOW w AS (PARTITION BY bins.ordinal ORDER BY bins.bin)) x
+		GROUP BY x.ordinal
+	)
+	SELECT b.feature, coalesce(po.n, 0),
+		   CASE WHEN po.n > 0 THEN st.psi END,
+		   CASE WHEN po.n > 0 THEN st.ks END,
+		   CASE WHEN po.n > 0 AND b.sd > 0 THEN (po.s / po.n - b.mean) / b.sd END,
+		   (po.n_null / nullif(po.n + po.n_null, 0))::float8,
+		   (b.n_null / nullif(b.n + b.n_null, 0))::float8,
+		   ((po.below + po.above) / nullif(po.n, 0))::float8,
+		   CASE WHEN NOT po.n > 0 THEN NULL
+				WHEN st.psi >= v_alert THEN 'alert' WHEN st.psi >= v_warn THEN 'warn' ELSE 'ok' END,
+		   NULL::float8, NULL::float8, v_model
+	FROM mlops.baselines b
+	JOIN stats st ON st.ordinal = b.ordinal
+	LEFT JOIN per_ordinal po ON po.ordinal = b.ordinal
+	WHERE b.model_id = v_model
+	UNION ALL
+	SELECT '(error)', e.n, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+		   sqrt(e.sse / e.n), mt.value, v_model
+	FROM (SELECT sum(l.err_n)::bigint AS n, sum(l.err_sse) AS sse FROM logs l) e
+	LEFT JOIN mlops.metrics mt ON mt.model_id = v_model AND mt.split = 'train' AND mt.metric = 'rmse'
+	WHERE e.n > 0
+	ORDER BY 1 = '(error)', 1 <> '(prediction)';
+END;
+$$;
+COMMENT ON FUNCTION mlops.drift(text, timestamptz) IS
+	'drift of the rows logged since a time against the baseline of the deployed model: per feature (and the prediction) PSI, KS distance on the bin grid, mean shift in baseline standard deviations, NULL rates, share out of the training range and a status; plus the live error when targets arrived';
+
+CREATE FUNCTION mlops.check_drift(project text) RETURNS integer
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	v_project_id integer;
+	v_window timestamptz := mlops._drift_window_start(now());
+	v_raised integer := 0;
+	v_id bigint;
+	r record;
+BEGIN
+	SELECT p.project_id INTO v_project_id FROM mlops.projects p WHERE p.name = $1;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'project "%" does not exist', $1
+			USING ERRCODE = 'undefined_object';
+	END IF;
+	FOR r IN SELECT * FROM mlops.drift($1, v_window) d WHERE d.status = 'alert' LOOP
+		INSERT INTO mlops.alerts (project_id, model_id, feature, window_start, psi, n_live)
+		VALUES (v_project_id, r.model_id, r.feature, v_window, r.psi, r.n_live)
+		ON CONFLICT (project_id, feature, window_start) DO NOTHING
+		RETURNING alert_id INTO v_id;
+		IF FOUND THEN
+			v_raised := v_raised + 1;
+			PERFORM pg_catalog.pg_notify('mlops_alerts', json_build_object(
+				'alert_id', v_id, 'project', $1, 'feature', r.feature, 'model_id', r.model_id,
+				'psi', r.psi, 'n_live', r.n_live, 'window_start', v_window)::text);
+		END IF;
+	END LOOP;
+	RETURN v_raised;
+END;
+$$;
+COMMENT ON FUNCTION mlops.check_drift(text) IS
+	'raises the alerts of the current window: a row in mlops.alerts and a NOTIFY on channel mlops_alerts for every feature of the project whose PSI passed mlops.drift_psi_alert, once per feature and window; returns how many it raised (the drift trigger calls it every mlops.drift_check_interval)';
+
+CREATE VIEW mlops.drift_status AS
+SELECT mo.project, d.feature, d.n_live, d.psi, d.ks, d.mean_shift, d.null_rate_live, d.null_rate_base,
+	   d.out_of_range, d.status, d.rmse_live, d.rmse_base, d.model_id, mo.since
+FROM (SELECT DISTINCT p.name AS project,
+			 now() - make_interval(secs => coalesce(nullif(current_setting('mlops.drift_window', true), '')::float8, 3600)) AS since
+	  FROM mlops.monitors m JOIN mlops.projects p USING (project_id)) mo,
+	 LATERAL mlops.drift(mo.project, mo.since) d;
+COMMENT ON VIEW mlops.drift_status IS 'drift of every monitored project over the last mlops.drift_window, per feature, the prediction and the live error: what a dashboard shows';
+COMMENT ON COLUMN mlops.drift_status.project IS 'name of the project';
+COMMENT ON COLUMN mlops.drift_status.feature IS 'feature, (prediction) or (error)';
+COMMENT ON COLUMN mlops.drift_status.n_live IS 'live values (not NULL) in the window';
+COMMENT ON COLUMN mlops.drift_status.psi IS 'population stability index on the baseline bins';
+COMMENT ON COLUMN mlops.drift_status.ks IS 'largest distance between the baseline and live cumulative shares at the bin edges';
+COMMENT ON COLUMN mlops.drift_status.mean_shift IS 'live mean minus baseline mean, in baseline standard deviations';
+COMMENT ON COLUMN mlops.drift_status.null_rate_live IS 'share of NULL values among the live rows';
+COMMENT ON COLUMN mlops.drift_status.null_rate_base IS 'share of NULL values among the training rows';
+COMMENT ON COLUMN mlops.drift_status.out_of_range IS 'share of live values outside the training minimum and maximum';
+COMMENT ON COLUMN mlops.drift_status.status IS 'ok, warn (PSI >= mlops.drift_psi_warn) or alert (PSI >= mlops.drift_psi_alert); NULL without live values';
+COMMENT ON COLUMN mlops.drift_status.rmse_live IS 'on the (error) row: RMSE of the deployed model on live rows that carried the target';
+COMMENT ON COLUMN mlops.drift_status.rmse_base IS 'on the (error) row: the model''s training RMSE';
+COMMENT ON COLUMN mlops.drift_status.model_id IS 'the deployed model whose baseline is the reference';
+COMMENT ON COLUMN mlops.drift_status.since IS 'start of the window';
+GRANT SELECT ON mlops.drift_status TO PUBLIC;
+
+CREATE FUNCTION mlops.compact_drift(older_than interval) RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	v_removed bigint;
+BEGIN
+	IF $1 IS NULL THEN
+		RAISE EXCEPTION 'older_than must not be NULL'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	CREATE TEMPORARY TABLE mlops_compact ON COMMIT DROP AS
+	WITH old AS (
+		DELETE FROM mlops.drift_log l WHERE NOT l.compacted AND l.logged_at < now() - $1 RETURNING l.*)
+	SELECT * FROM old;
+	GET DIAGNOSTICS v_removed = ROW_COUNT;
+	INSERT INTO mlops.drift_log (project_id, model_id, relation, logged_at, compacted, statements, n_rows, bins,
+								 n, n_null, sums, sumsq, below, above, counts, err_n, err_sse, err_sae)
+	SELECT g.project_id, g.model_id, g.relation, g.day, true, g.statements, g.n_rows, g.bins,
+		   ARRAY(SELECT sum(u.v)::bigint FROM mlops_compact c, unnest(c.n) WITH ORDINALITY u(v, i) WHERE (c.project_id, c.model_id, c.relation, date_trunc('day', c.logged_at), c.bins) = (g.project_id, g.model_id, g.relation, g.day, g.bins) GROUP BY u.i ORDER BY u.i),
+		   ARRAY(SELECT sum(u.v)::bigint FROM mlops_compact c, unnest(c.n_null) WITH ORDINALITY u(v, i) WHERE (c.project_id, c.model_id, c.relation, date_trunc('day', c.logged_at), c.bins) = (g.project_id, g.model_id, g.relation, g.day, g.bins) GROUP BY u.i ORDER BY u.i),
+		   ARRAY(SELECT sum(u.v) FROM mlops_compact c, unnest(c.sums) WITH ORDINALITY u(v, i) WHERE (c.project_id, c.model_id, c.relation, date_trunc('day', c.logged_at), c.bins) = (g.project_id, g.model_id, g.relation, g.day, g.bins) GROUP BY u.i ORDER BY u.i),
+		   ARRAY(SELECT sum(u.v) FROM mlops_compact c, unnest(c.sumsq) WITH ORDINALITY u(v, i) WHERE (c.project_id, c.model_id, c.relation, date_trunc('day', c.logged_at), c.bins) = (g.project_id, g.model_id, g.relation, g.day, g.bins) GROUP BY u.i ORDER BY u.i),
+		   ARRAY(SELECT sum(u.v)::bigint FROM mlops_compact c, unnest(c.below) WITH ORDINALITY u(v, i) WHERE (c.project_id, c.model_id, c.relation, date_trunc('day', c.logged_at), c.bins) = (g.project_id, g.model_id, g.relation, g.day, g.bins) GROUP BY u.i ORDER BY u.i),
+		   ARRAY(SELECT sum(u.v)::bigint FROM mlops_compact c, unnest(c.above) WITH ORDINALITY u(v, i) WHERE (c.project_id, c.model_id, c.relation, date_trunc('day', c.logged_at), c.bins) = (g.project_id, g.model_id, g.relation, g.day, g.bins) GROUP BY u.i ORDER BY u.i),
+		   ARRAY(SELECT sum(u.v)::bigint FROM mlops_compact c, unnest(c.counts) WITH ORDINALITY u(v, i) WHERE (c.project_id, c.model_id, c.relation, date_trunc('day', c.logged_at), c.bins) = (g.project_id, g.model_id, g.relation, g.day, g.bins) GROUP BY u.i ORDER BY u.i),
+		   g.err_n, g.err_sse, g.err_sae
+	FROM (SELECT c.project_id, c.model_id, c.relation, date_trunc('day', c.logged_at) AS day, c.bins,
+				 sum(c.statements)::bigint AS statements, sum(c.n_rows)::bigint AS n_rows,
+				 sum(c.err_n)::bigint AS err_n, sum(c.err_sse) AS err_sse, sum(c.err_sae) AS err_sae
+		  FROM mlops_compact c GROUP BY 1, 2, 3, 4, 5) g;
+	DROP TABLE mlops_compact;
+	RETURN v_removed;
+END;
+$$;
+COMMENT ON FUNCTION mlops.compact_drift(interval) IS
+	'rolls the per-statement summaries older than the interval up into one row per project, model, table and day (mlops.drift shows the same figures for whole days); returns how many rows were rolled up';
