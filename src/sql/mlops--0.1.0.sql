@@ -2435,7 +2435,7 @@ SELECT pg_catalog.pg_extension_config_dump('mlops.baselines', '');
 /* No foreign keys: concurrent writers append here without locking a shared row. */
 CREATE TABLE mlops.drift_log (
 	log_id bigserial PRIMARY KEY,
-	project_id integer NOT NULL,
+	project_id bigint NOT NULL,
 	model_id bigint NOT NULL,
 	relation text NOT NULL,
 	logged_at timestamptz NOT NULL,
@@ -2479,7 +2479,7 @@ SELECT pg_catalog.pg_extension_config_dump('mlops.drift_log', '');
 SELECT pg_catalog.pg_extension_config_dump('mlops.drift_log_log_id_seq', '');
 
 CREATE TABLE mlops.monitors (
-	project_id integer NOT NULL REFERENCES mlops.projects ON DELETE CASCADE,
+	project_id bigint NOT NULL REFERENCES mlops.projects ON DELETE CASCADE,
 	relation text NOT NULL,
 	trigger_name name NOT NULL,
 	created_at timestamptz NOT NULL DEFAULT now(),
@@ -2496,7 +2496,7 @@ SELECT pg_catalog.pg_extension_config_dump('mlops.monitors', '');
 
 CREATE TABLE mlops.alerts (
 	alert_id bigserial PRIMARY KEY,
-	project_id integer NOT NULL REFERENCES mlops.projects ON DELETE CASCADE,
+	project_id bigint NOT NULL REFERENCES mlops.projects ON DELETE CASCADE,
 	model_id bigint NOT NULL,
 	feature text NOT NULL,
 	window_start timestamptz NOT NULL,
@@ -2546,11 +2546,11 @@ COMMENT ON FUNCTION mlops.drift_trigger() IS
 	'statement trigger of a monitored table (installed by mlops.monitor): bins the new rows against the baseline of the project''s deployed model and logs one summary row in mlops.drift_log';
 REVOKE ALL ON FUNCTION mlops.drift_trigger() FROM PUBLIC;
 
-CREATE FUNCTION mlops._drift_trigger_name(p_project_id integer) RETURNS name
+CREATE FUNCTION mlops._drift_trigger_name(p_project_id bigint) RETURNS name
 LANGUAGE sql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
 AS $$ SELECT ('mlops_drift_' || p_project_id)::name $$;
-COMMENT ON FUNCTION mlops._drift_trigger_name(integer) IS 'internal: the name of the drift trigger of a project';
+COMMENT ON FUNCTION mlops._drift_trigger_name(bigint) IS 'internal: the name of the drift trigger of a project';
 
 CREATE FUNCTION mlops.monitor(project text, relation regclass) RETURNS void
 LANGUAGE plpgsql
@@ -2628,12 +2628,20 @@ $$;
 COMMENT ON FUNCTION mlops.unmonitor(text, regclass) IS
 	'stops monitoring a table for a project (drops its trigger; the logged summaries stay)';
 
+CREATE FUNCTION mlops._drift_window() RETURNS float8
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT greatest(coalesce(extract(epoch FROM nullif(current_setting('mlops.drift_window', true), '')::interval)::float8,
+							 3600), 1)
+$$;
+COMMENT ON FUNCTION mlops._drift_window() IS 'internal: mlops.drift_window in seconds';
+
 CREATE FUNCTION mlops._drift_window_start(p_at timestamptz) RETURNS timestamptz
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT to_timestamp(floor(extract(epoch FROM p_at) / w) * w)
-	FROM (SELECT greatest(coalesce(nullif(current_setting('mlops.drift_window', true), '')::float8, 3600), 1) AS w) s
+	SELECT to_timestamp(floor(extract(epoch FROM p_at) / mlops._drift_window()) * mlops._drift_window())
 $$;
 COMMENT ON FUNCTION mlops._drift_window_start(timestamptz) IS
 	'internal: start of the alert window (a multiple of mlops.drift_window seconds since the Unix epoch) that holds a time';
@@ -2647,7 +2655,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 #variable_conflict use_column
 DECLARE
-	v_project_id integer;
+	v_project_id bigint;
 	v_model bigint;
 	v_warn float8 := coalesce(nullif(current_setting('mlops.drift_psi_warn', true), '')::float8, 0.1);
 	v_alert float8 := coalesce(nullif(current_setting('mlops.drift_psi_alert', true), '')::float8, 0.25);
@@ -2697,35 +2705,39 @@ BEGIN
 			   sum((pl - pb) * ln(pl / pb)) AS psi,
 			   max(abs(cl - cb)) AS ks
 		FROM (SELECT bins.ordinal,
-					 (live_c + 0.5) / (live_n + 0.5 * k) AS pl,
-					 (base_c + 0.5) / (base_n + 0.5 * k) AS pb,
-					 sum(live_c) OVER w / nullif(live_n, 0)::float8 AS cl,
-					 sum(base_c) OVER w / nullif(base_n, 0)::float8 AS cb
+					 (live_c::float8 + 0.5) / (live_n::float8 + 0.5 * k) AS pl,
+					 (base_c::float8 + 0.5) / (base_n::float8 + 0.5 * k) AS pb,
+					 (sum(live_c) OVER w)::float8 / nullif(live_n, 0) AS cl,
+					 (sum(base_c) OVER w)::float8 / nullif(base_n, 0) AS cb
 			  FROM bins
 			  WINDOW w AS (PARTITION BY bins.ordinal ORDER BY bins.bin)) x
 		GROUP BY x.ordinal
 	)
-	SELECT b.feature, coalesce(po.n, 0),
-		   CASE WHEN po.n > 0 THEN st.psi END,
-		   CASE WHEN po.n > 0 THEN st.ks END,
-		   CASE WHEN po.n > 0 AND b.sd > 0 THEN (po.s / po.n - b.mean) / b.sd END,
-		   (po.n_null / nullif(po.n + po.n_null, 0))::float8,
-		   (b.n_null / nullif(b.n + b.n_null, 0))::float8,
-		   ((po.below + po.above) / nullif(po.n, 0))::float8,
-		   CASE WHEN NOT po.n > 0 THEN NULL
-				WHEN st.psi >= v_alert THEN 'alert' WHEN st.psi >= v_warn THEN 'warn' ELSE 'ok' END,
-		   NULL::float8, NULL::float8, v_model
+	SELECT q.feature, q.n_live, q.psi, q.ks, q.mean_shift, q.null_rate_live, q.null_rate_base,
+		   q.out_of_range, q.status, q.rmse_live, q.rmse_base, q.model_id
+	FROM (
+	SELECT b.ordinal AS ord, b.feature, coalesce(po.n, 0) AS n_live,
+		   CASE WHEN po.n > 0 THEN st.psi END AS psi,
+		   CASE WHEN po.n > 0 THEN st.ks END AS ks,
+		   CASE WHEN po.n > 0 AND b.sd > 0 THEN (po.s / po.n - b.mean) / b.sd END AS mean_shift,
+		   po.n_null::float8 / nullif(po.n + po.n_null, 0) AS null_rate_live,
+		   b.n_null::float8 / nullif(b.n + b.n_null, 0) AS null_rate_base,
+		   (po.below + po.above)::float8 / nullif(po.n, 0) AS out_of_range,
+		   CASE WHEN coalesce(po.n, 0) = 0 THEN NULL
+				WHEN st.psi >= v_alert THEN 'alert' WHEN st.psi >= v_warn THEN 'warn' ELSE 'ok' END AS status,
+		   NULL::float8 AS rmse_live, NULL::float8 AS rmse_base, v_model AS model_id
 	FROM mlops.baselines b
 	JOIN stats st ON st.ordinal = b.ordinal
 	LEFT JOIN per_ordinal po ON po.ordinal = b.ordinal
 	WHERE b.model_id = v_model
 	UNION ALL
-	SELECT '(error)', e.n, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+	SELECT 2147483647, '(error)', e.n, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
 		   sqrt(e.sse / e.n), mt.value, v_model
 	FROM (SELECT sum(l.err_n)::bigint AS n, sum(l.err_sse) AS sse FROM logs l) e
 	LEFT JOIN mlops.metrics mt ON mt.model_id = v_model AND mt.split = 'train' AND mt.metric = 'rmse'
 	WHERE e.n > 0
-	ORDER BY 1 = '(error)', 1 <> '(prediction)';
+	) q
+	ORDER BY q.ord;
 END;
 $$;
 COMMENT ON FUNCTION mlops.drift(text, timestamptz) IS
@@ -2736,7 +2748,7 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-	v_project_id integer;
+	v_project_id bigint;
 	v_window timestamptz := mlops._drift_window_start(now());
 	v_raised integer := 0;
 	v_id bigint;
@@ -2769,7 +2781,7 @@ CREATE VIEW mlops.drift_status AS
 SELECT mo.project, d.feature, d.n_live, d.psi, d.ks, d.mean_shift, d.null_rate_live, d.null_rate_base,
 	   d.out_of_range, d.status, d.rmse_live, d.rmse_base, d.model_id, mo.since
 FROM (SELECT DISTINCT p.name AS project,
-			 now() - make_interval(secs => coalesce(nullif(current_setting('mlops.drift_window', true), '')::float8, 3600)) AS since
+			 now() - make_interval(secs => mlops._drift_window()) AS since
 	  FROM mlops.monitors m JOIN mlops.projects p USING (project_id)) mo,
 	 LATERAL mlops.drift(mo.project, mo.since) d;
 COMMENT ON VIEW mlops.drift_status IS 'drift of every monitored project over the last mlops.drift_window, per feature, the prediction and the live error: what a dashboard shows';
