@@ -303,17 +303,38 @@ DriftFirstWarning(const char *project, Oid relid, int64 model_id)
 	return !found;
 }
 
-/* A kept plan for query. */
+/*
+ * A kept plan for query.  SPI calls leave the SPI procedure context current;
+ * this and DriftExecute give the caller its own back.
+ */
 static SPIPlanPtr
 DriftPrepare(const char *query, int nargs, Oid *argtypes)
 {
+	MemoryContext cxt = CurrentMemoryContext;
 	SPIPlanPtr	plan = SPI_prepare(query, nargs, argtypes);
 
 	if (plan == NULL)
 		elog(ERROR, "could not prepare \"%s\": %s", query, SPI_result_code_string(SPI_result));
 	if (SPI_keepplan(plan) != 0)
 		elog(ERROR, "could not keep the plan of \"%s\"", query);
+	MemoryContextSwitchTo(cxt);
 	return plan;
+}
+
+/* Run a kept plan, with snapshot if valid; the caller's memory context stays current. */
+static int
+DriftExecute(SPIPlanPtr plan, Datum *values, Snapshot snapshot, bool read_only, long count)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	int			ret;
+
+	if (snapshot != InvalidSnapshot)
+		ret = SPI_execute_snapshot(plan, values, NULL, snapshot, InvalidSnapshot,
+								   read_only, false, count);
+	else
+		ret = SPI_execute_plan(plan, values, NULL, read_only, count);
+	MemoryContextSwitchTo(cxt);
+	return ret;
 }
 
 /* ------------------------------------------------------------------------
@@ -416,8 +437,7 @@ DriftLoadPlan(const char *project, Relation rel)
 
 	/* the deployed model */
 	arg = CStringGetTextDatum(project);
-	ret = SPI_execute_snapshot(ModelPlan, &arg, NULL, GetLatestSnapshot(), InvalidSnapshot,
-							   true, false, 1);
+	ret = DriftExecute(ModelPlan, &arg, GetLatestSnapshot(), true, 1);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "could not read the model registry: %s", SPI_result_code_string(ret));
 	if (SPI_processed == 0)
@@ -457,8 +477,7 @@ DriftLoadPlan(const char *project, Relation rel)
 
 	/* the baseline: ordinals 0 .. p, the same number of bins for each */
 	arg = Int64GetDatum(plan->model_id);
-	ret = SPI_execute_snapshot(BaselinePlan, &arg, NULL, GetLatestSnapshot(), InvalidSnapshot,
-							   true, false, 0);
+	ret = DriftExecute(BaselinePlan, &arg, GetLatestSnapshot(), true, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "could not read the baselines: %s", SPI_result_code_string(ret));
 	if (SPI_processed == 0)
@@ -630,6 +649,98 @@ DriftLookupPlan(const char *project, Relation rel, MemoryContext stmtcxt)
  * Counting
  */
 
+/* Exact powers of ten for DriftNumericValue. */
+static const double DriftPow10[] = {
+	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22
+};
+
+/*
+ * A numeric as the double numeric_float8 gives (the correctly rounded one),
+ * read from its stored form without numeric_float8's detour through text
+ * when the value is an integer of at most 2^53 times a power of ten within
+ * 10^-22 .. 10^22: both factors are exact doubles, so one multiplication or
+ * division rounds correctly (Clinger's fast path).  That covers the usual
+ * measurements with up to 16 significant digits; other values, NaN and the
+ * infinities, and compressed or toasted ones go the long way, in rowcxt.
+ *
+ * The stored form (numeric.c): after the varlena header a uint16 header
+ * word; 0xC000 flags a special value, 0x8000 the short form (sign 0x2000,
+ * weight in the low 7 bits, its sign 0x0040), else the long form (sign
+ * 0x4000) with an int16 weight after it; then base-10000 int16 digits,
+ * value = sum of digit[i] * 10000^(weight - i).
+ */
+static double
+DriftNumericValue(Datum d, MemoryContext rowcxt)
+{
+	struct varlena *v = (struct varlena *) DatumGetPointer(d);
+
+	if (!VARATT_IS_EXTERNAL(v) && !VARATT_IS_COMPRESSED(v))
+	{
+		const char *p = VARDATA_ANY(v);
+		Size		len = VARSIZE_ANY_EXHDR(v);
+		uint16		header;
+		int			weight;
+		int			hdr;
+		int			ndigits;
+		bool		neg;
+		uint64		mant = 0;
+		int			exp10;
+		double		r;
+
+		if (len < sizeof(uint16))
+			goto slow;
+		memcpy(&header, p, sizeof(uint16));
+		if ((header & 0xC000) == 0xC000)
+			goto slow;			/* NaN, Infinity, -Infinity */
+		if (header & 0x8000)
+		{
+			neg = (header & 0x2000) != 0;
+			weight = (header & 0x0040) ? (int) (~0x003F | (header & 0x003F)) : (header & 0x003F);
+			hdr = sizeof(uint16);
+		}
+		else
+		{
+			int16		w;
+
+			if (len < sizeof(uint16) + sizeof(int16))
+				goto slow;
+			neg = (header & 0xC000) == 0x4000;
+			memcpy(&w, p + sizeof(uint16), sizeof(int16));
+			weight = w;
+			hdr = sizeof(uint16) + sizeof(int16);
+		}
+		ndigits = (len - hdr) / sizeof(int16);
+		if (ndigits == 0)
+			return 0.0;
+		if (ndigits > 4)
+			goto slow;
+		for (int i = 0; i < ndigits; i++)
+		{
+			int16		digit;
+
+			memcpy(&digit, p + hdr + i * sizeof(int16), sizeof(int16));
+			mant = mant * 10000 + (uint64) digit;
+		}
+		if (mant > (UINT64CONST(1) << 53))
+			goto slow;
+		exp10 = 4 * (weight - ndigits + 1);
+		if (exp10 > 22 || exp10 < -22)
+			goto slow;
+		r = exp10 >= 0 ? (double) mant * DriftPow10[exp10] : (double) mant / DriftPow10[-exp10];
+		return neg ? -r : r;
+	}
+
+slow:
+	{
+		MemoryContext old = MemoryContextSwitchTo(rowcxt);
+		double		r = DatumGetFloat8(DirectFunctionCall1(numeric_float8, d));
+
+		MemoryContextSwitchTo(old);
+		return r;
+	}
+}
+
 static inline double
 DriftValue(Datum d, DriftConv conv, MemoryContext rowcxt)
 {
@@ -646,13 +757,7 @@ DriftValue(Datum d, DriftConv conv, MemoryContext rowcxt)
 		case DRIFT_INT8:
 			return (double) DatumGetInt64(d);
 		case DRIFT_NUMERIC:
-			{
-				MemoryContext old = MemoryContextSwitchTo(rowcxt);
-				double		v = DatumGetFloat8(DirectFunctionCall1(numeric_float8, d));
-
-				MemoryContextSwitchTo(old);
-				return v;
-			}
+			return DriftNumericValue(d, rowcxt);
 	}
 	return 0.0;					/* keep compiler quiet */
 }
@@ -825,7 +930,7 @@ DriftLog(const DriftPlan *plan, const DriftCounts *c, Relation rel)
 	values[14] = Float8GetDatum(c->err_sse);
 	values[15] = Float8GetDatum(c->err_sae);
 
-	ret = SPI_execute_plan(LogPlan, values, NULL, false, 0);
+	ret = DriftExecute(LogPlan, values, InvalidSnapshot, false, 0);
 	if (ret != SPI_OK_INSERT)
 		elog(ERROR, "could not write mlops.drift_log: %s", SPI_result_code_string(ret));
 }
@@ -866,7 +971,7 @@ DriftMaybeCheck(const char *project)
 
 			CheckPlan = DriftPrepare(DRIFT_CHECK_QUERY, 1, &argtype);
 		}
-		ret = SPI_execute_plan(CheckPlan, &arg, NULL, false, 0);
+		ret = DriftExecute(CheckPlan, &arg, InvalidSnapshot, false, 0);
 		if (ret != SPI_OK_SELECT)
 			elog(ERROR, "could not run mlops.check_drift: %s", SPI_result_code_string(ret));
 		ReleaseCurrentSubTransaction();
