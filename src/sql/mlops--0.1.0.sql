@@ -1426,7 +1426,7 @@ CREATE TABLE mlops.retrain_runs (
 	score text,
 	champion_score float8,
 	challenger_score float8,
-	decision text NOT NULL CHECK (decision IN ('deployed', 'kept', 'failed')),
+	decision text NOT NULL CHECK (decision IN ('deployed', 'kept', 'failed', 'skipped')),
 	reason text NOT NULL,
 	error text,
 	error_sqlstate text
@@ -1444,7 +1444,7 @@ COMMENT ON COLUMN mlops.retrain_runs.challenger_model_id IS 'model trained by th
 COMMENT ON COLUMN mlops.retrain_runs.score IS 'what was compared: test rmse (on the same fresh hold-out) or train rmse (on all rows, without a hold-out)';
 COMMENT ON COLUMN mlops.retrain_runs.champion_score IS 'score of the champion on the current data';
 COMMENT ON COLUMN mlops.retrain_runs.challenger_score IS 'score of the challenger on the current data';
-COMMENT ON COLUMN mlops.retrain_runs.decision IS 'deployed (the challenger serves now), kept (the champion stays) or failed';
+COMMENT ON COLUMN mlops.retrain_runs.decision IS 'deployed (the challenger serves now), kept (the champion stays), failed, or skipped (only_on_drift and no drift alert since the last training)';
 COMMENT ON COLUMN mlops.retrain_runs.reason IS 'why, in words';
 COMMENT ON COLUMN mlops.retrain_runs.error IS 'error message of a failed run';
 COMMENT ON COLUMN mlops.retrain_runs.error_sqlstate IS 'SQLSTATE of the error of a failed run';
@@ -1558,13 +1558,18 @@ BEGIN
 	SELECT * INTO r FROM mlops._record_model(p.name, v_rel, p.target, p.features, p.algorithm, p.params,
 											 p.test_fraction, c.intercept, v_res, v_state, v_metrics,
 											 coalesce(v_watermark, c.watermark), 'never');
+	/* the drift reference stays the parent's: its baselines, as trained on the rows before */
+	INSERT INTO mlops.baselines (model_id, ordinal, feature, n, n_null, mean, sd, min, max, edges, counts)
+	SELECT r.model_id, b.ordinal, b.feature, b.n, b.n_null, b.mean, b.sd, b.min, b.max, b.edges, b.counts
+	FROM mlops.baselines b WHERE b.model_id = c.model_id;
 	RETURN QUERY SELECT r.model_id, v_metrics;
 END;
 $$;
 COMMENT ON FUNCTION mlops._refit_incremental(mlops.projects, mlops.models) IS
 	'internal: the incremental refit of mlops.retrain with params.incremental_column';
 
-CREATE FUNCTION mlops._retrain(p_project text, p_deploy text, p_triggered_by text)
+CREATE FUNCTION mlops._retrain(p_project text, p_deploy text, p_triggered_by text,
+							   p_only_on_drift boolean DEFAULT false)
 RETURNS mlops.retrain_runs
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -1585,6 +1590,7 @@ DECLARE
 	v_reason text;
 	v_error text;
 	v_sqlstate text;
+	v_last_trained timestamptz;
 	r mlops.retrain_runs;
 BEGIN
 	IF p_deploy IS NULL OR p_deploy NOT IN ('always', 'if_better', 'never') THEN
@@ -1601,6 +1607,24 @@ BEGIN
 		RAISE EXCEPTION 'project "%" has no training configuration to retrain with', p_project
 			USING ERRCODE = 'object_not_in_prerequisite_state',
 				  HINT = 'Train it once with mlops.train().';
+	END IF;
+
+	/* only on drift: skip (and say so) unless an alert was raised since the last training */
+	IF p_only_on_drift THEN
+		IF EXISTS (SELECT 1 FROM mlops.monitors mo WHERE mo.project_id = p.project_id) THEN
+			PERFORM mlops.check_drift(p.name);
+		END IF;
+		SELECT max(m.trained_at) INTO v_last_trained FROM mlops.models m WHERE m.project_id = p.project_id;
+		IF NOT EXISTS (SELECT 1 FROM mlops.alerts a
+					   WHERE a.project_id = p.project_id AND a.raised_at > coalesce(v_last_trained, '-infinity')) THEN
+			SELECT d.model_id INTO v_champion FROM mlops.deployed_models d WHERE d.project_id = p.project_id;
+			INSERT INTO mlops.retrain_runs AS x (project_id, started_at, finished_at, triggered_by, deploy,
+												 champion_model_id, decision, reason)
+			VALUES (p.project_id, v_start, clock_timestamp(), p_triggered_by, p_deploy, v_champion, 'skipped',
+					format('no drift alert since the last training (%s)', coalesce(v_last_trained::text, 'never')))
+			RETURNING x.* INTO r;
+			RETURN r;
+		END IF;
 	END IF;
 
 	/* the challenger's work is undone if anything fails; the run is recorded either way */
@@ -1693,14 +1717,15 @@ BEGIN
 	RETURN r;
 END;
 $$;
-COMMENT ON FUNCTION mlops._retrain(text, text, text) IS 'internal: the body of mlops.retrain and of scheduled runs';
+COMMENT ON FUNCTION mlops._retrain(text, text, text, boolean) IS 'internal: the body of mlops.retrain and of scheduled runs';
 
-CREATE FUNCTION mlops.retrain(project text, deploy text DEFAULT 'if_better') RETURNS mlops.retrain_runs
+CREATE FUNCTION mlops.retrain(project text, deploy text DEFAULT 'if_better', only_on_drift boolean DEFAULT false)
+RETURNS mlops.retrain_runs
 LANGUAGE sql
 AS $$
-	SELECT * FROM mlops._retrain($1, $2, 'manual');
+	SELECT * FROM mlops._retrain($1, $2, 'manual', coalesce($3, false));
 $$;
-COMMENT ON FUNCTION mlops.retrain(text, text) IS
+COMMENT ON FUNCTION mlops.retrain(text, text, boolean) IS
 	'retrains a project with its stored configuration on the current data, compares the challenger with the deployed champion on the same hold-out, deploys as asked, and records the run in mlops.retrain_runs';
 
 /* The name of a project's pg_cron job. */
@@ -1742,9 +1767,9 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value',
 				  HINT = 'Use "always", "if_better" or "never".';
 	END IF;
-	IF $4 THEN
-		RAISE EXCEPTION 'only_on_drift needs drift monitoring, which this version of mlops does not have'
-			USING ERRCODE = 'feature_not_supported';
+	IF $4 IS NULL THEN
+		RAISE EXCEPTION 'only_on_drift must not be NULL'
+			USING ERRCODE = 'null_value_not_allowed';
 	END IF;
 	IF NOT EXISTS (SELECT 1 FROM mlops.projects p WHERE p.name = $1) THEN
 		RAISE EXCEPTION 'project "%" does not exist', $1
@@ -1753,12 +1778,12 @@ BEGIN
 	PERFORM mlops._require_pg_cron();
 	EXECUTE 'SELECT cron.schedule($1, $2, $3)' INTO v_jobid
 		USING mlops._retrain_job_name($1), $2,
-			  format('SELECT run_id, decision FROM mlops._retrain(%L, %L, %L)', $1, $3, 'schedule');
+			  format('SELECT run_id, decision FROM mlops._retrain(%L, %L, %L, %L)', $1, $3, 'schedule', $4);
 	RETURN v_jobid;
 END;
 $$;
 COMMENT ON FUNCTION mlops.schedule_retrain(text, text, text, boolean) IS
-	'creates (or replaces) the pg_cron job "mlops retrain <project>" that retrains the project on a cron schedule; returns the job id';
+	'creates (or replaces) the pg_cron job "mlops retrain <project>" that retrains the project on a cron schedule (with only_on_drift, a run without a new drift alert since the last training is recorded as skipped); returns the job id';
 
 CREATE FUNCTION mlops.unschedule_retrain(project text) RETURNS void
 LANGUAGE plpgsql
@@ -2546,6 +2571,16 @@ COMMENT ON FUNCTION mlops.drift_trigger() IS
 	'statement trigger of a monitored table (installed by mlops.monitor): bins the new rows against the baseline of the project''s deployed model and logs one summary row in mlops.drift_log';
 REVOKE ALL ON FUNCTION mlops.drift_trigger() FROM PUBLIC;
 
+CREATE FUNCTION mlops._qualified_name(p_rel regclass) RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT format('%I.%I', n.nspname, c.relname)
+	FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+	WHERE c.oid = p_rel;
+$$;
+COMMENT ON FUNCTION mlops._qualified_name(regclass) IS 'internal: the schema-qualified, quoted name of a relation';
+
 CREATE FUNCTION mlops._drift_trigger_name(p_project_id bigint) RETURNS name
 LANGUAGE sql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
@@ -2589,7 +2624,7 @@ BEGIN
 			v_relname, v_missing, $1
 			USING ERRCODE = 'undefined_column';
 	END IF;
-	IF EXISTS (SELECT 1 FROM mlops.monitors m WHERE m.project_id = p.project_id AND m.relation = v_relname) THEN
+	IF EXISTS (SELECT 1 FROM mlops.monitors m WHERE m.project_id = p.project_id AND m.relation = mlops._qualified_name($2)) THEN
 		RAISE EXCEPTION 'table "%" is already monitored for project "%"', v_relname, $1
 			USING ERRCODE = 'duplicate_object';
 	END IF;
@@ -2597,7 +2632,7 @@ BEGIN
 				   'FOR EACH STATEMENT EXECUTE FUNCTION mlops.drift_trigger(%L)',
 				   mlops._drift_trigger_name(p.project_id), $2, $1);
 	INSERT INTO mlops.monitors (project_id, relation, trigger_name)
-	VALUES (p.project_id, v_relname, mlops._drift_trigger_name(p.project_id));
+	VALUES (p.project_id, mlops._qualified_name($2), mlops._drift_trigger_name(p.project_id));
 END;
 $$;
 COMMENT ON FUNCTION mlops.monitor(text, regclass) IS
@@ -2617,7 +2652,7 @@ BEGIN
 	END IF;
 	p := mlops._lock_project($1);
 	v_relname := mlops._relname($2);
-	DELETE FROM mlops.monitors m WHERE m.project_id = p.project_id AND m.relation = v_relname;
+	DELETE FROM mlops.monitors m WHERE m.project_id = p.project_id AND m.relation = mlops._qualified_name($2);
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'table "%" is not monitored for project "%"', v_relname, $1
 			USING ERRCODE = 'undefined_object';

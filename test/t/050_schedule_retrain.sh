@@ -35,11 +35,15 @@ CREATE EXTENSION mlops;
 CREATE TABLE sched_t AS SELECT i, i % 13 AS a, (i * 7) % 11 AS b, (1 + i % 13)::float8 AS y
 FROM generate_series(1, 2000) i;
 SELECT * FROM mlops.train('sched', 'sched_t', 'y', ARRAY['a', 'b']);
+SELECT * FROM mlops.train('calm', 'sched_t', 'y', ARRAY['a', 'b']);
 UPDATE sched_t SET y = 3 + 2 * a - b;
 SQL
 
+# "calm" retrains only on drift: without a drift alert since its training, its run is skipped
+calm=$(q -c "SELECT mlops.schedule_retrain('calm', '* * * * *', only_on_drift => true)") ||
+	{ fail "schedule_retrain(only_on_drift => true) failed"; exit 1; }
 jobid=$(q -c "SELECT mlops.schedule_retrain('sched', '* * * * *')") || { fail "schedule_retrain failed"; exit 1; }
-job=$(q -c "SELECT jobname || '|' || schedule || '|' || (command LIKE '%mlops._retrain(''sched'', ''if_better'', ''schedule'')%')
+job=$(q -c "SELECT jobname || '|' || schedule || '|' || (command LIKE '%mlops._retrain(''sched'', ''if_better'', ''schedule'', ''f'')%')
             FROM cron.job WHERE jobid = $jobid")
 if [ "$job" != "mlops retrain sched|* * * * *|true" ]; then
 	fail "cron.job holds '$job' for job $jobid"
@@ -48,7 +52,7 @@ echo "scheduled pg_cron job $jobid; waiting for it to run (at most ${WAIT}s)"
 
 runs=0
 for _ in $(seq 1 "$WAIT"); do
-	runs=$(q -c "SELECT count(*) FROM mlops.retrain_runs WHERE triggered_by = 'schedule'")
+	runs=$(q -c "SELECT count(*) FROM mlops.retrain_history WHERE triggered_by = 'schedule' AND project = 'sched'")
 	[ "$runs" -ge 1 ] && break
 	sleep 1
 done
@@ -56,7 +60,7 @@ if [ "$runs" -lt 1 ]; then
 	fail "no scheduled run within ${WAIT}s; pg_cron says: $(q -c "SELECT status || ': ' || coalesce(return_message, '') FROM cron.job_run_details WHERE jobid = $jobid ORDER BY runid DESC LIMIT 1")"
 else
 	run=$(q -c "SELECT h.decision || '|' || h.champion_version || '|' || h.challenger_version || '|' || h.score || '|' || (h.challenger_score < 1e-9)
-	            FROM mlops.retrain_history h WHERE h.triggered_by = 'schedule' ORDER BY h.run_id LIMIT 1")
+	            FROM mlops.retrain_history h WHERE h.triggered_by = 'schedule' AND h.project = 'sched' ORDER BY h.run_id LIMIT 1")
 	echo "scheduled run: $run"
 	if [ "$run" != "deployed|1|2|test rmse|true" ]; then
 		fail "the scheduled run recorded '$run', expected the exact challenger (version 2) deployed over version 1"
@@ -70,6 +74,17 @@ else
 	done
 	[ "$status" = "succeeded" ] || fail "pg_cron's log says the job's first run is '$status'"
 fi
+
+for _ in $(seq 1 30); do
+	skipped=$(q -c "SELECT h.decision || '|' || h.champion_version || '|' || (h.challenger_version IS NULL)
+	                FROM mlops.retrain_history h WHERE h.project = 'calm' AND h.triggered_by = 'schedule' ORDER BY h.run_id LIMIT 1")
+	[ -n "$skipped" ] && break
+	sleep 1
+done
+echo "scheduled run of calm (only on drift): $skipped"
+[ "$skipped" = "skipped|1|true" ] ||
+	fail "the only_on_drift job of calm recorded '$skipped', expected a skipped run that kept version 1 and trained nothing"
+q -c "SELECT mlops.unschedule_retrain('calm')" >/dev/null || fail "unschedule_retrain failed"
 
 q -c "SELECT mlops.unschedule_retrain('sched')" >/dev/null || fail "unschedule_retrain failed"
 left=$(q -c "SELECT count(*) FROM cron.job WHERE jobname = 'mlops retrain sched'")

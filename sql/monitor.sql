@@ -1,0 +1,98 @@
+-- Drift monitoring: baselines at training, the statement trigger, drift statistics, alerts
+CREATE EXTENSION mlops;
+CREATE SCHEMA regress_monitor;
+SET search_path = regress_monitor;
+
+\i sql/include/err.sql
+
+-- Training data: a = 1..100 (deciles: edges 10, 20, ..., 90), b = i % 7, y = 1 + 2a - b.
+CREATE TABLE tr AS SELECT i AS a, (i % 7) AS b, (1 + 2 * i - i % 7)::float8 AS y FROM generate_series(1, 100) i;
+SELECT version, deployed FROM mlops.train('m', 'tr', 'y', ARRAY['a', 'b'], test_fraction => 0);
+-- bin b holds the values with exactly b edges <= v: a < 10 is bin 0 (9 values), [90, 100] bin 9 (11)
+-- (the prediction 1 + 2a - b at the deciles; b = i % 7 has ties: empty bins between equal edges)
+SELECT ordinal, feature, n, n_null, round(mean::numeric, 9) AS mean, round(min::numeric, 9) AS min,
+	   round(max::numeric, 9) AS max, ARRAY(SELECT round(e::numeric, 9) FROM unnest(edges) e) AS edges, counts
+FROM mlops.baselines ORDER BY ordinal;
+SELECT round(sd::numeric, 10) AS sd_a FROM mlops.baselines WHERE feature = 'a';	-- sqrt(100 * 101 / 12)
+
+-- Errors of monitor
+CREATE TABLE live (a int, b int, y float8, note text);
+CREATE VIEW live_v AS SELECT * FROM live;
+CREATE TABLE narrow (a int);
+SELECT pg_temp.err($$SELECT mlops.monitor('nope', 'live')$$);
+SELECT pg_temp.err($$SELECT mlops.monitor('m', 'live_v')$$);
+SELECT pg_temp.err($$SELECT mlops.monitor('m', 'narrow')$$);
+SELECT pg_temp.err($$SELECT mlops.monitor('m', NULL)$$);
+SELECT pg_temp.err($$SELECT mlops.unmonitor('m', 'live')$$);
+SELECT mlops.monitor('m', 'live');
+SELECT pg_temp.err($$SELECT mlops.monitor('m', 'live')$$);
+SELECT p.name, m.relation, m.trigger_name FROM mlops.monitors m JOIN mlops.projects p USING (project_id);
+
+-- One summary row per statement, whatever the number of rows; none for a statement of no rows.
+SET mlops.drift_check_interval = 0;
+INSERT INTO live SELECT a, b, y, 'same' FROM tr;
+-- the training rows themselves: the same counts as the baseline, PSI and KS 0, no shift,
+-- and the live error is the training error
+SELECT counts[11:20] AS a_counts FROM mlops.drift_log ORDER BY log_id LIMIT 1;
+SELECT feature, n_live, psi, ks, round(mean_shift::numeric, 12) AS mean_shift, null_rate_live, out_of_range, status,
+	   round((rmse_live - rmse_base)::numeric, 12) AS rmse_live_minus_base
+FROM mlops.drift('m', '-infinity');
+INSERT INTO live SELECT a, b, y FROM tr WHERE false;
+INSERT INTO live VALUES (5, NULL, NULL), (150, 3, 300);
+COPY live (a, b, y) FROM STDIN;
+1	1	2
+-5	2	-12
+\.
+SELECT statements, n_rows, bins, n, n_null, below, above, err_n FROM mlops.drift_log ORDER BY log_id;
+-- the NULL b: no prediction for that row; 150 and -5 are out of the training range of a
+SELECT feature, n_live, null_rate_live, out_of_range FROM mlops.drift('m', '-infinity');
+
+-- Shifted rows: a + 100 lands above the training range, all in the last bin.
+INSERT INTO live SELECT a + 100, b, NULL FROM tr;
+SELECT feature, status, out_of_range FROM mlops.drift('m', '-infinity') ORDER BY feature;
+SELECT a.feature, a.n_live FROM mlops.alerts a ORDER BY a.feature;
+-- once per feature and window: a second shifted batch raises nothing new
+INSERT INTO live SELECT a + 100, b, NULL FROM tr;
+SELECT count(*) AS alerts FROM mlops.alerts;
+SELECT project, feature, status FROM mlops.drift_status ORDER BY feature;
+
+-- compact_drift rolls the statements up per day; drift sees the same figures
+CREATE TEMPORARY TABLE before AS SELECT * FROM mlops.drift('m', '-infinity');
+SELECT mlops.compact_drift('0 seconds') AS rolled_up;
+SELECT count(*) AS rows, sum(statements) AS statements, bool_and(compacted) AS compacted FROM mlops.drift_log;
+SELECT b.feature, a.n_live = b.n_live AS same_n, a.psi IS NOT DISTINCT FROM b.psi AS same_psi,
+	   a.ks IS NOT DISTINCT FROM b.ks AS same_ks, a.rmse_live IS NOT DISTINCT FROM b.rmse_live AS same_rmse
+FROM before b JOIN mlops.drift('m', '-infinity') a USING (feature) ORDER BY feature;
+
+-- only_on_drift: an alert since the last training lets the retrain run; then it is skipped
+SELECT triggered_by, decision FROM mlops.retrain('m', only_on_drift => true);
+SELECT triggered_by, decision, reason LIKE 'no drift alert since the last training%' AS reason
+FROM mlops.retrain('m', only_on_drift => true);
+
+-- A redeploy: later statements bin against the new model's baseline
+SELECT version FROM mlops.train('m', 'tr', 'y', ARRAY['a'], test_fraction => 0, deploy => 'always');
+INSERT INTO live SELECT a, b, y FROM tr;
+SELECT model_id, n FROM mlops.drift_log ORDER BY log_id DESC LIMIT 1;
+
+-- Errors of the functions
+SELECT pg_temp.err($$SELECT * FROM mlops.drift('nope')$$);
+SELECT pg_temp.err($$SELECT * FROM mlops.drift(NULL)$$);
+SELECT pg_temp.err($$SELECT mlops.compact_drift(NULL)$$);
+SELECT pg_temp.err($$SELECT mlops.check_drift('nope')$$);
+SELECT pg_temp.err($$SELECT * FROM mlops.train('m', 'tr', 'y', params => '{"bins": 1}')$$);
+SELECT pg_temp.err($$SELECT mlops.bin_counts(ARRAY[1, NULL]::float8[], 1) $$);
+
+-- unmonitor drops the trigger; drop_project drops triggers, summaries and alerts
+SELECT mlops.unmonitor('m', 'live');
+SELECT count(*) AS triggers FROM pg_trigger WHERE tgrelid = 'live'::regclass;
+SELECT mlops.monitor('m', 'live');
+SELECT mlops.drop_project('m');
+SELECT count(*) AS triggers FROM pg_trigger WHERE tgrelid = 'live'::regclass;
+SELECT (SELECT count(*) FROM mlops.drift_log) AS logs, (SELECT count(*) FROM mlops.alerts) AS alerts,
+	   (SELECT count(*) FROM mlops.monitors) AS monitors, (SELECT count(*) FROM mlops.baselines) AS baselines;
+INSERT INTO live VALUES (1, 1, 1);
+
+RESET search_path;
+SET client_min_messages = warning;
+DROP SCHEMA regress_monitor CASCADE;
+DROP EXTENSION mlops;
