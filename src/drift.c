@@ -762,6 +762,22 @@ DriftValue(Datum d, DriftConv conv, MemoryContext rowcxt)
 	return 0.0;					/* keep compiler quiet */
 }
 
+/*
+ * MlopsBinIndex (the number of edges <= v) without its branches for the
+ * usual few edges: the edges ascend, so counting them gives the same bin.
+ */
+static inline int
+DriftBin(const double *edges, int nedges, double v)
+{
+	int			bin = 0;
+
+	if (nedges > 32)
+		return MlopsBinIndex(edges, nedges, v);
+	for (int b = 0; b < nedges; b++)
+		bin += (edges[b] <= v);
+	return bin;
+}
+
 /* One value v (not NaN) of ordinal i. */
 static inline void
 DriftCountValue(DriftCounts *c, const DriftPlan *plan, int i, double v)
@@ -775,8 +791,7 @@ DriftCountValue(DriftCounts *c, const DriftPlan *plan, int i, double v)
 		c->below[i]++;
 	if (v > plan->hi[i])
 		c->above[i]++;
-	c->counts[(Size) i * plan->k +
-			  MlopsBinIndex(plan->edges + (Size) i * nedges, nedges, v)]++;
+	c->counts[(Size) i * plan->k + DriftBin(plan->edges + (Size) i * nedges, nedges, v)]++;
 }
 
 /* Read the transition table and count. */
@@ -858,7 +873,8 @@ DriftCountRows(DriftCounts *c, const DriftPlan *plan, Relation rel, Tuplestorest
 				double		y = DriftValue(values[attidx[0]], conv[0], rowcxt);
 				double		e = y - pred;
 
-				if (!isnan(e))
+				/* a NaN or infinite target tells nothing of the error */
+				if (isfinite(e))
 				{
 					c->err_n++;
 					c->err_sse += e * e;
