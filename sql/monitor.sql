@@ -82,11 +82,23 @@ SELECT pg_temp.err($$SELECT mlops.check_drift('nope')$$);
 SELECT pg_temp.err($$SELECT * FROM mlops.train('m', 'tr', 'y', params => '{"bins": 1}')$$);
 SELECT pg_temp.err($$SELECT mlops.bin_counts(ARRAY[1, NULL]::float8[], 1) $$);
 
--- unmonitor drops the trigger; drop_project drops triggers, summaries and alerts
+-- A table dropped while monitored: its row goes when the table is monitored again
+DROP TABLE live CASCADE;
+CREATE TABLE live (a int, b int, y float8);
+SELECT mlops.monitor('m', 'live');
+SELECT count(*) AS monitor_rows FROM mlops.monitors;
+-- A model without baselines (imported) cannot be monitored
+SELECT mlops.import_model('copy', mlops.export_model(model_id)) > 0 AS imported FROM mlops.deployed_models WHERE project = 'm';
+SELECT mlops.deploy('copy', version => 1) IS NOT NULL AS deployed;
+SELECT pg_temp.err($$SELECT mlops.monitor('copy', 'live')$$);
+
+-- unmonitor drops the trigger; drop_project drops triggers (also of renamed tables), summaries and alerts
 SELECT mlops.unmonitor('m', 'live');
 SELECT count(*) AS triggers FROM pg_trigger WHERE tgrelid = 'live'::regclass;
 SELECT mlops.monitor('m', 'live');
+ALTER TABLE live RENAME TO live_renamed;
 SELECT mlops.drop_project('m');
+ALTER TABLE live_renamed RENAME TO live;
 SELECT count(*) AS triggers FROM pg_trigger WHERE tgrelid = 'live'::regclass;
 SELECT (SELECT count(*) FROM mlops.drift_log) AS logs, (SELECT count(*) FROM mlops.alerts) AS alerts,
 	   (SELECT count(*) FROM mlops.monitors) AS monitors, (SELECT count(*) FROM mlops.baselines) AS baselines;

@@ -683,11 +683,11 @@ BEGIN
 		EXECUTE 'SELECT cron.unschedule(jobid) FROM cron.job WHERE jobname = $1 AND username = current_user'
 			USING mlops._retrain_job_name($1);
 	END IF;
-	/* its monitoring triggers and summaries too */
-	FOR v_rel IN SELECT m.relation FROM mlops.monitors m WHERE m.project_id = p.project_id LOOP
-		IF to_regclass(v_rel) IS NOT NULL THEN
-			EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', mlops._drift_trigger_name(p.project_id), v_rel);
-		END IF;
+	/* its monitoring triggers (wherever the tables are now, renamed or not) and summaries too */
+	FOR v_rel IN SELECT t.tgrelid::regclass::text FROM pg_catalog.pg_trigger t
+				 WHERE t.tgname = 'mlops_drift_' || p.project_id
+				   AND t.tgfoid = 'mlops.drift_trigger()'::pg_catalog.regprocedure LOOP
+		EXECUTE format('DROP TRIGGER %I ON %s', 'mlops_drift_' || p.project_id, v_rel);
 	END LOOP;
 	DELETE FROM mlops.drift_log WHERE project_id = p.project_id;
 	DELETE FROM mlops.deployments WHERE project_id = p.project_id;
@@ -2485,7 +2485,7 @@ COMMENT ON COLUMN mlops.drift_log.log_id IS 'identifier of the summary';
 COMMENT ON COLUMN mlops.drift_log.project_id IS 'project whose deployed model the rows were compared with';
 COMMENT ON COLUMN mlops.drift_log.model_id IS 'the deployed model whose baseline binned the rows';
 COMMENT ON COLUMN mlops.drift_log.relation IS 'the monitored table';
-COMMENT ON COLUMN mlops.drift_log.logged_at IS 'when the statement ran (the start of the day for compacted rows)';
+COMMENT ON COLUMN mlops.drift_log.logged_at IS 'when the statement ran (the start of the UTC day for compacted rows)';
 COMMENT ON COLUMN mlops.drift_log.compacted IS 'whether the row sums a day of summaries (mlops.compact_drift)';
 COMMENT ON COLUMN mlops.drift_log.statements IS 'statements summed in the row';
 COMMENT ON COLUMN mlops.drift_log.n_rows IS 'rows written';
@@ -2528,9 +2528,9 @@ CREATE TABLE mlops.alerts (
 	raised_at timestamptz NOT NULL DEFAULT clock_timestamp(),
 	psi float8,
 	n_live bigint,
-	UNIQUE (project_id, feature, window_start)
+	UNIQUE (project_id, model_id, feature, window_start)
 );
-COMMENT ON TABLE mlops.alerts IS 'the first time in a window (mlops.drift_window) that a feature of a project crossed mlops.drift_psi_alert; one row per project, feature and window';
+COMMENT ON TABLE mlops.alerts IS 'the first time in a window (mlops.drift_window) that a feature of a project crossed mlops.drift_psi_alert against the baseline of the deployed model; one row per project, model, feature and window';
 COMMENT ON COLUMN mlops.alerts.alert_id IS 'identifier of the alert';
 COMMENT ON COLUMN mlops.alerts.project_id IS 'project of the drifting feature';
 COMMENT ON COLUMN mlops.alerts.model_id IS 'deployed model whose baseline the feature drifted from';
@@ -2581,6 +2581,16 @@ AS $$
 $$;
 COMMENT ON FUNCTION mlops._qualified_name(regclass) IS 'internal: the schema-qualified, quoted name of a relation';
 
+CREATE FUNCTION mlops._monitor_live(p_relation text, p_trigger name) RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t
+				   WHERE t.tgrelid = to_regclass(p_relation) AND t.tgname = p_trigger)
+$$;
+COMMENT ON FUNCTION mlops._monitor_live(text, name) IS
+	'internal: whether a row of mlops.monitors still names a table that has its trigger (not dropped, not renamed)';
+
 CREATE FUNCTION mlops._drift_trigger_name(p_project_id bigint) RETURNS name
 LANGUAGE sql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
@@ -2624,10 +2634,20 @@ BEGIN
 			v_relname, v_missing, $1
 			USING ERRCODE = 'undefined_column';
 	END IF;
-	IF EXISTS (SELECT 1 FROM mlops.monitors m WHERE m.project_id = p.project_id AND m.relation = mlops._qualified_name($2)) THEN
+	IF NOT EXISTS (SELECT 1 FROM mlops.baselines b WHERE b.model_id = v_model) THEN
+		RAISE EXCEPTION 'the deployed model of project "%" has no baselines to compare rows with', $1
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = 'Imported models have none.',
+				  HINT = 'Retrain the project, or deploy a model trained here.';
+	END IF;
+	IF EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t
+			   WHERE t.tgrelid = $2 AND t.tgname = mlops._drift_trigger_name(p.project_id)) THEN
 		RAISE EXCEPTION 'table "%" is already monitored for project "%"', v_relname, $1
 			USING ERRCODE = 'duplicate_object';
 	END IF;
+	/* rows of tables dropped or renamed since they were monitored */
+	DELETE FROM mlops.monitors m
+	WHERE m.project_id = p.project_id AND NOT mlops._monitor_live(m.relation, m.trigger_name);
 	EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %s REFERENCING NEW TABLE AS mlops_new '
 				   'FOR EACH STATEMENT EXECUTE FUNCTION mlops.drift_trigger(%L)',
 				   mlops._drift_trigger_name(p.project_id), $2, $1);
@@ -2652,12 +2672,15 @@ BEGIN
 	END IF;
 	p := mlops._lock_project($1);
 	v_relname := mlops._relname($2);
-	DELETE FROM mlops.monitors m WHERE m.project_id = p.project_id AND m.relation = mlops._qualified_name($2);
-	IF NOT FOUND THEN
+	IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t
+				   WHERE t.tgrelid = $2 AND t.tgname = mlops._drift_trigger_name(p.project_id)) THEN
 		RAISE EXCEPTION 'table "%" is not monitored for project "%"', v_relname, $1
 			USING ERRCODE = 'undefined_object';
 	END IF;
-	EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', mlops._drift_trigger_name(p.project_id), $2);
+	EXECUTE format('DROP TRIGGER %I ON %s', mlops._drift_trigger_name(p.project_id), $2);
+	DELETE FROM mlops.monitors m
+	WHERE m.project_id = p.project_id
+	  AND (m.relation = mlops._qualified_name($2) OR NOT mlops._monitor_live(m.relation, m.trigger_name));
 END;
 $$;
 COMMENT ON FUNCTION mlops.unmonitor(text, regclass) IS
@@ -2797,7 +2820,7 @@ BEGIN
 	FOR r IN SELECT * FROM mlops.drift($1, v_window) d WHERE d.status = 'alert' LOOP
 		INSERT INTO mlops.alerts (project_id, model_id, feature, window_start, psi, n_live)
 		VALUES (v_project_id, r.model_id, r.feature, v_window, r.psi, r.n_live)
-		ON CONFLICT (project_id, feature, window_start) DO NOTHING
+		ON CONFLICT (project_id, model_id, feature, window_start) DO NOTHING
 		RETURNING alert_id INTO v_id;
 		IF FOUND THEN
 			v_raised := v_raised + 1;
@@ -2817,7 +2840,8 @@ SELECT mo.project, d.feature, d.n_live, d.psi, d.ks, d.mean_shift, d.null_rate_l
 	   d.out_of_range, d.status, d.rmse_live, d.rmse_base, d.model_id, mo.since
 FROM (SELECT DISTINCT p.name AS project,
 			 now() - make_interval(secs => mlops._drift_window()) AS since
-	  FROM mlops.monitors m JOIN mlops.projects p USING (project_id)) mo,
+	  FROM mlops.monitors m JOIN mlops.projects p USING (project_id)
+	  WHERE mlops._monitor_live(m.relation, m.trigger_name)) mo,
 	 LATERAL mlops.drift(mo.project, mo.since) d;
 COMMENT ON VIEW mlops.drift_status IS 'drift of every monitored project over the last mlops.drift_window, per feature, the prediction and the live error: what a dashboard shows';
 COMMENT ON COLUMN mlops.drift_status.project IS 'name of the project';
@@ -2855,15 +2879,15 @@ BEGIN
 	INSERT INTO mlops.drift_log (project_id, model_id, relation, logged_at, compacted, statements, n_rows, bins,
 								 n, n_null, sums, sumsq, below, above, counts, err_n, err_sse, err_sae)
 	SELECT g.project_id, g.model_id, g.relation, g.day, true, g.statements, g.n_rows, g.bins,
-		   ARRAY(SELECT sum(u.v)::bigint FROM mlops_compact c, unnest(c.n) WITH ORDINALITY u(v, i) WHERE (c.project_id, c.model_id, c.relation, date_trunc('day', c.logged_at), c.bins) = (g.project_id, g.model_id, g.relation, g.day, g.bins) GROUP BY u.i ORDER BY u.i),
-		   ARRAY(SELECT sum(u.v)::bigint FROM mlops_compact c, unnest(c.n_null) WITH ORDINALITY u(v, i) WHERE (c.project_id, c.model_id, c.relation, date_trunc('day', c.logged_at), c.bins) = (g.project_id, g.model_id, g.relation, g.day, g.bins) GROUP BY u.i ORDER BY u.i),
-		   ARRAY(SELECT sum(u.v) FROM mlops_compact c, unnest(c.sums) WITH ORDINALITY u(v, i) WHERE (c.project_id, c.model_id, c.relation, date_trunc('day', c.logged_at), c.bins) = (g.project_id, g.model_id, g.relation, g.day, g.bins) GROUP BY u.i ORDER BY u.i),
-		   ARRAY(SELECT sum(u.v) FROM mlops_compact c, unnest(c.sumsq) WITH ORDINALITY u(v, i) WHERE (c.project_id, c.model_id, c.relation, date_trunc('day', c.logged_at), c.bins) = (g.project_id, g.model_id, g.relation, g.day, g.bins) GROUP BY u.i ORDER BY u.i),
-		   ARRAY(SELECT sum(u.v)::bigint FROM mlops_compact c, unnest(c.below) WITH ORDINALITY u(v, i) WHERE (c.project_id, c.model_id, c.relation, date_trunc('day', c.logged_at), c.bins) = (g.project_id, g.model_id, g.relation, g.day, g.bins) GROUP BY u.i ORDER BY u.i),
-		   ARRAY(SELECT sum(u.v)::bigint FROM mlops_compact c, unnest(c.above) WITH ORDINALITY u(v, i) WHERE (c.project_id, c.model_id, c.relation, date_trunc('day', c.logged_at), c.bins) = (g.project_id, g.model_id, g.relation, g.day, g.bins) GROUP BY u.i ORDER BY u.i),
-		   ARRAY(SELECT sum(u.v)::bigint FROM mlops_compact c, unnest(c.counts) WITH ORDINALITY u(v, i) WHERE (c.project_id, c.model_id, c.relation, date_trunc('day', c.logged_at), c.bins) = (g.project_id, g.model_id, g.relation, g.day, g.bins) GROUP BY u.i ORDER BY u.i),
+		   ARRAY(SELECT sum(u.v)::bigint FROM mlops_compact c, unnest(c.n) WITH ORDINALITY u(v, i) WHERE (c.project_id, c.model_id, c.relation, (date_trunc('day', c.logged_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'), c.bins) = (g.project_id, g.model_id, g.relation, g.day, g.bins) GROUP BY u.i ORDER BY u.i),
+		   ARRAY(SELECT sum(u.v)::bigint FROM mlops_compact c, unnest(c.n_null) WITH ORDINALITY u(v, i) WHERE (c.project_id, c.model_id, c.relation, (date_trunc('day', c.logged_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'), c.bins) = (g.project_id, g.model_id, g.relation, g.day, g.bins) GROUP BY u.i ORDER BY u.i),
+		   ARRAY(SELECT sum(u.v) FROM mlops_compact c, unnest(c.sums) WITH ORDINALITY u(v, i) WHERE (c.project_id, c.model_id, c.relation, (date_trunc('day', c.logged_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'), c.bins) = (g.project_id, g.model_id, g.relation, g.day, g.bins) GROUP BY u.i ORDER BY u.i),
+		   ARRAY(SELECT sum(u.v) FROM mlops_compact c, unnest(c.sumsq) WITH ORDINALITY u(v, i) WHERE (c.project_id, c.model_id, c.relation, (date_trunc('day', c.logged_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'), c.bins) = (g.project_id, g.model_id, g.relation, g.day, g.bins) GROUP BY u.i ORDER BY u.i),
+		   ARRAY(SELECT sum(u.v)::bigint FROM mlops_compact c, unnest(c.below) WITH ORDINALITY u(v, i) WHERE (c.project_id, c.model_id, c.relation, (date_trunc('day', c.logged_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'), c.bins) = (g.project_id, g.model_id, g.relation, g.day, g.bins) GROUP BY u.i ORDER BY u.i),
+		   ARRAY(SELECT sum(u.v)::bigint FROM mlops_compact c, unnest(c.above) WITH ORDINALITY u(v, i) WHERE (c.project_id, c.model_id, c.relation, (date_trunc('day', c.logged_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'), c.bins) = (g.project_id, g.model_id, g.relation, g.day, g.bins) GROUP BY u.i ORDER BY u.i),
+		   ARRAY(SELECT sum(u.v)::bigint FROM mlops_compact c, unnest(c.counts) WITH ORDINALITY u(v, i) WHERE (c.project_id, c.model_id, c.relation, (date_trunc('day', c.logged_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'), c.bins) = (g.project_id, g.model_id, g.relation, g.day, g.bins) GROUP BY u.i ORDER BY u.i),
 		   g.err_n, g.err_sse, g.err_sae
-	FROM (SELECT c.project_id, c.model_id, c.relation, date_trunc('day', c.logged_at) AS day, c.bins,
+	FROM (SELECT c.project_id, c.model_id, c.relation, (date_trunc('day', c.logged_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC') AS day, c.bins,
 				 sum(c.statements)::bigint AS statements, sum(c.n_rows)::bigint AS n_rows,
 				 sum(c.err_n)::bigint AS err_n, sum(c.err_sse) AS err_sse, sum(c.err_sae) AS err_sae
 		  FROM mlops_compact c GROUP BY 1, 2, 3, 4, 5) g;
