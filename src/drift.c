@@ -54,6 +54,7 @@ PG_FUNCTION_INFO_V1(mlops_drift_trigger);
 
 /* GUCs (read by SQL through current_setting, hence static) */
 static int	mlops_drift_check_interval = 10000;
+static int	mlops_drift_min_rows = 1000;
 static double mlops_drift_psi_alert = 0.25;
 static double mlops_drift_psi_warn = 0.1;
 static int	mlops_drift_window = 3600;
@@ -1146,6 +1147,13 @@ DriftDefineGucs(void)
 							&mlops_drift_check_interval,
 							10000, -1, INT_MAX,
 							PGC_USERSET, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("mlops.drift_min_rows",
+							"Live values a feature needs in a window before drift gives it a status and can alert.",
+							"With few rows the PSI of a feature that has not drifted is large by chance.",
+							&mlops_drift_min_rows,
+							1000, 1, INT_MAX,
+							PGC_USERSET, 0,
 							NULL, NULL, NULL);
 	DefineCustomRealVariable("mlops.drift_psi_alert",
 							 "Population stability index at which a feature raises an alert.",
