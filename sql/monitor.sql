@@ -30,6 +30,7 @@ SELECT p.name, m.relation, m.trigger_name FROM mlops.monitors m JOIN mlops.proje
 
 -- One summary row per statement, whatever the number of rows; none for a statement of no rows.
 SET mlops.drift_check_interval = 0;
+SET mlops.drift_min_rows = 100;
 INSERT INTO live SELECT a, b, y, 'same' FROM tr;
 -- the training rows themselves: the same counts as the baseline, PSI and KS 0, no shift,
 -- and the live error is the training error

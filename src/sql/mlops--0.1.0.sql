@@ -2717,6 +2717,7 @@ DECLARE
 	v_model bigint;
 	v_warn float8 := coalesce(nullif(current_setting('mlops.drift_psi_warn', true), '')::float8, 0.1);
 	v_alert float8 := coalesce(nullif(current_setting('mlops.drift_psi_alert', true), '')::float8, 0.25);
+	v_min bigint := coalesce(nullif(current_setting('mlops.drift_min_rows', true), '')::bigint, 1000);
 BEGIN
 	IF $1 IS NULL THEN
 		RAISE EXCEPTION 'project must not be NULL'
@@ -2781,7 +2782,7 @@ BEGIN
 		   po.n_null::float8 / nullif(po.n + po.n_null, 0) AS null_rate_live,
 		   b.n_null::float8 / nullif(b.n + b.n_null, 0) AS null_rate_base,
 		   (po.below + po.above)::float8 / nullif(po.n, 0) AS out_of_range,
-		   CASE WHEN coalesce(po.n, 0) = 0 THEN NULL
+		   CASE WHEN coalesce(po.n, 0) < greatest(v_min, 1) THEN NULL
 				WHEN st.psi >= v_alert THEN 'alert' WHEN st.psi >= v_warn THEN 'warn' ELSE 'ok' END AS status,
 		   NULL::float8 AS rmse_live, NULL::float8 AS rmse_base, v_model AS model_id
 	FROM mlops.baselines b
@@ -2853,7 +2854,7 @@ COMMENT ON COLUMN mlops.drift_status.mean_shift IS 'live mean minus baseline mea
 COMMENT ON COLUMN mlops.drift_status.null_rate_live IS 'share of NULL values among the live rows';
 COMMENT ON COLUMN mlops.drift_status.null_rate_base IS 'share of NULL values among the training rows';
 COMMENT ON COLUMN mlops.drift_status.out_of_range IS 'share of live values outside the training minimum and maximum';
-COMMENT ON COLUMN mlops.drift_status.status IS 'ok, warn (PSI >= mlops.drift_psi_warn) or alert (PSI >= mlops.drift_psi_alert); NULL without live values';
+COMMENT ON COLUMN mlops.drift_status.status IS 'ok, warn (PSI >= mlops.drift_psi_warn) or alert (PSI >= mlops.drift_psi_alert); NULL with fewer live values than mlops.drift_min_rows';
 COMMENT ON COLUMN mlops.drift_status.rmse_live IS 'on the (error) row: RMSE of the deployed model on live rows that carried the target';
 COMMENT ON COLUMN mlops.drift_status.rmse_base IS 'on the (error) row: the model''s training RMSE';
 COMMENT ON COLUMN mlops.drift_status.model_id IS 'the deployed model whose baseline is the reference';
