@@ -2456,6 +2456,11 @@ COMMENT ON COLUMN mlops.baselines.max IS 'largest value';
 COMMENT ON COLUMN mlops.baselines.edges IS 'the k - 1 inner bin edges, ascending (quantiles of the training values); bin b holds the values v with exactly b edges <= v';
 COMMENT ON COLUMN mlops.baselines.counts IS 'training values in each of the k bins';
 SELECT pg_catalog.pg_extension_config_dump('mlops.baselines', '');
+/* the drift triggers cache baselines: a change reaches every session as the registry's do */
+CREATE TRIGGER registry_changed AFTER INSERT OR UPDATE OR DELETE ON mlops.baselines
+	FOR EACH STATEMENT EXECUTE FUNCTION mlops.registry_changed();
+CREATE TRIGGER registry_changed_truncate AFTER TRUNCATE ON mlops.baselines
+	FOR EACH STATEMENT EXECUTE FUNCTION mlops.registry_changed();
 
 /* No foreign keys: concurrent writers append here without locking a shared row. */
 CREATE TABLE mlops.drift_log (
@@ -2640,17 +2645,22 @@ BEGIN
 				  DETAIL = 'Imported models have none.',
 				  HINT = 'Retrain the project, or deploy a model trained here.';
 	END IF;
-	IF EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t
-			   WHERE t.tgrelid = $2 AND t.tgname = mlops._drift_trigger_name(p.project_id)) THEN
+	IF EXISTS (SELECT 1 FROM mlops.monitors m
+			   WHERE m.project_id = p.project_id AND m.relation = mlops._qualified_name($2)
+				 AND mlops._monitor_live(m.relation, m.trigger_name)) THEN
 		RAISE EXCEPTION 'table "%" is already monitored for project "%"', v_relname, $1
 			USING ERRCODE = 'duplicate_object';
 	END IF;
 	/* rows of tables dropped or renamed since they were monitored */
 	DELETE FROM mlops.monitors m
 	WHERE m.project_id = p.project_id AND NOT mlops._monitor_live(m.relation, m.trigger_name);
-	EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %s REFERENCING NEW TABLE AS mlops_new '
-				   'FOR EACH STATEMENT EXECUTE FUNCTION mlops.drift_trigger(%L)',
-				   mlops._drift_trigger_name(p.project_id), $2, $1);
+	/* a renamed table keeps its trigger: only its row is written again, under the new name */
+	IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t
+				   WHERE t.tgrelid = $2 AND t.tgname = mlops._drift_trigger_name(p.project_id)) THEN
+		EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %s REFERENCING NEW TABLE AS mlops_new '
+					   'FOR EACH STATEMENT EXECUTE FUNCTION mlops.drift_trigger(%L)',
+					   mlops._drift_trigger_name(p.project_id), $2, $1);
+	END IF;
 	INSERT INTO mlops.monitors (project_id, relation, trigger_name)
 	VALUES (p.project_id, mlops._qualified_name($2), mlops._drift_trigger_name(p.project_id));
 END;
