@@ -978,7 +978,7 @@ DECLARE
 	v_bins integer;
 	v_exprs text[];
 	v_edges jsonb;
-	v_base jsonb;
+	v_base float8[];
 	v_pct float8;
 	r record;
 BEGIN
@@ -1322,16 +1322,15 @@ BEGIN
 			'SELECT jsonb_object_agg(CASE WHEN is_test THEN ''test'' ELSE ''train'' END, '
 			'  jsonb_build_object(''n'', s[1], ''rmse'', s[2], ''mae'', s[3], ''r2'', s[4])) '
 			'  FILTER (WHERE s[1] > 0), '
-			'  sum(s[5])::bigint, max(wm), (array_agg(b) FILTER (WHERE NOT is_test))[1] '
+			'  sum(s[5])::bigint, max(wm), max(b) FILTER (WHERE NOT is_test) '
 			'FROM (SELECT %s AS is_test, mlops.error_stats($1, %s%s) AS s, %s AS wm, %s AS b FROM %s GROUP BY 1) g',
 			v_split, v_ycol, v_xargs,
 			CASE WHEN v_params ? 'incremental_column'
 				 THEN format('max(%I)', v_params ->> 'incremental_column') ELSE 'NULL::text' END,
-			(SELECT string_agg(format('jsonb_build_array(jsonb_build_array(mlops.bin_counts(%L::float8[], %s), count(%s), '
-									  'count(*) - count(%s), avg(%s), stddev_samp(%s), min(%s), max(%s)))',
-									  ARRAY(SELECT jsonb_array_elements_text(coalesce(v_edges -> (o::int - 1), '[]')))::float8[],
-									  e, e, e, e, e, e, e), ' || ' ORDER BY o)
-			 FROM unnest(v_exprs) WITH ORDINALITY AS u(e, o)),
+			format('mlops.baseline_stats(%L::float8[], $1, %L%s)',
+				   (SELECT '{' || string_agg(translate(e::text, '[]', '{}'), ',' ORDER BY o) || '}'
+					FROM jsonb_array_elements(v_edges) WITH ORDINALITY AS u(e, o)),
+				   v_intercept, v_xargs),
 			v_rel);
 		EXECUTE v_sql INTO v_metrics, v_skipped, v_watermark, v_base USING v_res.coef;
 
@@ -1379,11 +1378,10 @@ BEGIN
 											 v_watermark, v_deploy, v_extra);
 	INSERT INTO mlops.baselines (model_id, ordinal, feature, n, n_null, mean, sd, min, max, edges, counts)
 	SELECT r.model_id, o - 1, CASE WHEN o = 1 THEN '(prediction)' ELSE v_features[o - 1] END,
-		   (b ->> 1)::bigint, (b ->> 2)::bigint, (b ->> 3)::float8, (b ->> 4)::float8, (b ->> 5)::float8,
-		   (b ->> 6)::float8,
-		   ARRAY(SELECT jsonb_array_elements_text(coalesce(v_edges -> (o::int - 1), '[]'))::float8),
-		   ARRAY(SELECT jsonb_array_elements_text(b -> 0)::bigint)
-	FROM jsonb_array_elements(v_base) WITH ORDINALITY AS u(b, o);
+		   v_base[o][1]::bigint, v_base[o][2]::bigint, v_base[o][3], v_base[o][4], v_base[o][5], v_base[o][6],
+		   ARRAY(SELECT jsonb_array_elements_text(v_edges -> (o - 1))::float8),
+		   ARRAY(SELECT v_base[o][6 + b]::bigint FROM generate_series(1, v_bins) b ORDER BY b)
+	FROM generate_series(1, array_length(v_base, 1)) o;
 	RETURN QUERY SELECT r.model_id, v_project, r.version, v_algorithm, r.deployed, v_metrics,
 						(to_jsonb(v_res) - 'vcov') || v_extra, r.reason;
 END;
@@ -2565,6 +2563,44 @@ CREATE AGGREGATE mlops.bin_counts(edges float8[], value float8) (
 	COMBINEFUNC = mlops.bin_counts_combine,
 	PARALLEL = SAFE
 );
+CREATE FUNCTION mlops.baseline_stats_accum(float8[], float8[], float8[], boolean, VARIADIC "any") RETURNS float8[]
+	AS 'MODULE_PATHNAME', 'mlops_baseline_stats_accum'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION mlops.baseline_stats_accum(float8[], float8[], float8[], boolean, VARIADIC "any") IS
+	'transition function of mlops.baseline_stats(edges, coef, intercept, x1, ..., xp)';
+CREATE FUNCTION mlops.baseline_stats_accum(float8[], float8[], float8[], boolean, float8[]) RETURNS float8[]
+	AS 'MODULE_PATHNAME', 'mlops_baseline_stats_accum_array'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION mlops.baseline_stats_accum(float8[], float8[], float8[], boolean, float8[]) IS
+	'transition function of mlops.baseline_stats(edges, coef, intercept, x)';
+CREATE FUNCTION mlops.baseline_stats_combine(float8[], float8[]) RETURNS float8[]
+	AS 'MODULE_PATHNAME', 'mlops_baseline_stats_combine'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION mlops.baseline_stats_combine(float8[], float8[]) IS
+	'combine function of mlops.baseline_stats';
+CREATE FUNCTION mlops.baseline_stats_final(float8[]) RETURNS float8[]
+	AS 'MODULE_PATHNAME', 'mlops_baseline_stats_final'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION mlops.baseline_stats_final(float8[]) IS
+	'final function of mlops.baseline_stats';
+CREATE AGGREGATE mlops.baseline_stats(edges float8[], coef float8[], intercept boolean, VARIADIC "any") (
+	SFUNC = mlops.baseline_stats_accum,
+	STYPE = float8[],
+	COMBINEFUNC = mlops.baseline_stats_combine,
+	FINALFUNC = mlops.baseline_stats_final,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE mlops.baseline_stats(float8[], float8[], boolean, VARIADIC "any") IS
+	'the baselines of a model in one aggregate: for the prediction coef . x (row 1) and every x column that is not the intercept, a row of n, n_null, mean, sd, min, max and the counts per bin of edges (float8[ordinals][bins - 1]); x are float8 arguments as in the fit';
+CREATE AGGREGATE mlops.baseline_stats(edges float8[], coef float8[], intercept boolean, x float8[]) (
+	SFUNC = mlops.baseline_stats_accum,
+	STYPE = float8[],
+	COMBINEFUNC = mlops.baseline_stats_combine,
+	FINALFUNC = mlops.baseline_stats_final,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE mlops.baseline_stats(float8[], float8[], boolean, float8[]) IS
+	'mlops.baseline_stats for x given as an array';
 COMMENT ON AGGREGATE mlops.bin_counts(float8[], float8) IS
 	'values per bin of the ascending inner edges (k - 1 edges, k bins; bin b holds the values with exactly b edges <= value); NULL values are not counted';
 
