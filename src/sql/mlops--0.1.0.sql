@@ -1306,8 +1306,11 @@ BEGIN
 											   ' || ' ORDER BY o)
 							 FROM unnest(v_exprs) WITH ORDINALITY AS u(e, o)),
 							v_rel,
+							/* below 10%: whole pages (SYSTEM) rather than reading every row (BERNOULLI) */
 							CASE WHEN i = 1 AND v_pct > 0 AND v_pct < 100
-								 THEN format('TABLESAMPLE BERNOULLI (%s) REPEATABLE (0)', v_pct) ELSE '' END,
+								 THEN format('TABLESAMPLE %s (%s) REPEATABLE (0)',
+											 CASE WHEN v_pct < 10 THEN 'SYSTEM' ELSE 'BERNOULLI' END, v_pct)
+								 ELSE '' END,
 							v_split);
 			EXECUTE v_sql INTO v_edges USING v_res.coef;
 			/* a sample that missed every value of a column: take all rows */
