@@ -53,8 +53,20 @@ mlops_bin_counts_accum(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("bin edges must be a one-dimensional float8[] without NULLs")));
 	nedges = ArrayGetNItems(ARR_NDIM(edges), ARR_DIMS(edges));
+	if (PG_ARGISNULL(0))
+	{
+		/* the edges, once: ascending, not NaN */
+		const double *e = (const double *) ARR_DATA_PTR(edges);
+
+		for (int i = 0; i < nedges; i++)
+			if (isnan(e[i]) || (i > 0 && e[i] < e[i - 1]))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("bin edges must be ascending and not NaN")));
+	}
 	counts = PG_ARGISNULL(0) ? NewCounts(nedges + 1, aggcxt) : PG_GETARG_ARRAYTYPE_P(0);
-	if (ARR_DIMS(counts)[0] != nedges + 1)
+	if (ARR_NDIM(counts) != 1 || ARR_HASNULL(counts) || ARR_ELEMTYPE(counts) != INT8OID ||
+		ARR_DIMS(counts)[0] != nedges + 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("the bin edges changed from row to row")));
@@ -98,7 +110,8 @@ mlops_bin_counts_combine(PG_FUNCTION_ARGS)
 	}
 	a = PG_GETARG_ARRAYTYPE_P(0);
 	k = ARR_DIMS(a)[0];
-	if (ARR_NDIM(a) != 1 || ARR_NDIM(b) != 1 || ARR_DIMS(b)[0] != k)
+	if (ARR_NDIM(a) != 1 || ARR_NDIM(b) != 1 || ARR_DIMS(b)[0] != k || ARR_HASNULL(a) || ARR_HASNULL(b) ||
+		ARR_ELEMTYPE(a) != INT8OID || ARR_ELEMTYPE(b) != INT8OID)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cannot combine bin counts of different lengths")));
@@ -135,6 +148,8 @@ PG_FUNCTION_INFO_V1(mlops_baseline_stats_final);
 /* The state array's header: ordinals, bins; then ordinals * (k + 6) values. */
 #define BS_HEADER	2
 
+static double *BaselineOf(ArrayType *a, int *nord, int *k);
+
 static ArrayType *
 BaselineState(FunctionCallInfo fcinfo, int *nord, int *k, const double **edges)
 {
@@ -160,6 +175,20 @@ BaselineState(FunctionCallInfo fcinfo, int *nord, int *k, const double **edges)
 	*edges = (const double *) ARR_DATA_PTR(ea);
 	if (PG_ARGISNULL(0))
 	{
+		/* the edges, once: ascending in every row, not NaN */
+		for (int o = 0; o < *nord; o++)
+			for (int i = 0; i < *k - 1; i++)
+			{
+				double		e = (*edges)[(Size) o * (*k - 1) + i];
+
+				if (isnan(e) || (i > 0 && e < (*edges)[(Size) o * (*k - 1) + i - 1]))
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("bin edges must be ascending and not NaN")));
+			}
+	}
+	if (PG_ARGISNULL(0))
+	{
 		MemoryContext old = MemoryContextSwitchTo(aggcxt);
 		int			len = BS_HEADER + *nord * (*k + BS_BINS);
 		Datum	   *d = palloc(sizeof(Datum) * len);
@@ -180,11 +209,45 @@ BaselineState(FunctionCallInfo fcinfo, int *nord, int *k, const double **edges)
 		return st;
 	}
 	st = PG_GETARG_ARRAYTYPE_P(0);
-	if (((double *) ARR_DATA_PTR(st))[0] != *nord || ((double *) ARR_DATA_PTR(st))[1] != *k)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("the edges changed from row to row")));
+	{
+		int			n2,
+					k2;
+
+		(void) BaselineOf(st, &n2, &k2);
+		if (n2 != *nord || k2 != *k)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("the edges changed from row to row")));
+	}
 	return st;
+}
+
+/* The doubles of a baseline_stats state, after checking its layout. */
+static double *
+BaselineOf(ArrayType *a, int *nord, int *k)
+{
+	const double *s;
+	int			len;
+
+	if (ARR_NDIM(a) != 1 || ARR_HASNULL(a) || ARR_ELEMTYPE(a) != FLOAT8OID)
+		goto bad;
+	len = ARR_DIMS(a)[0];
+	if (len < BS_HEADER)
+		goto bad;
+	s = (const double *) ARR_DATA_PTR(a);
+	if (!(s[0] >= 1 && s[0] <= MLOPS_MAX_COLUMNS + 1 && s[0] == floor(s[0])) ||
+		!(s[1] >= 2 && s[1] <= 10000 && s[1] == floor(s[1])))
+		goto bad;
+	*nord = (int) s[0];
+	*k = (int) s[1];
+	if ((int64) len != BS_HEADER + (int64) *nord * (*k + BS_BINS))
+		goto bad;
+	return (double *) ARR_DATA_PTR(a);
+bad:
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid mlops.baseline_stats state")));
+	return NULL;				/* keep compiler quiet */
 }
 
 static inline void
@@ -357,14 +420,17 @@ mlops_baseline_stats_combine(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(a);
 	}
 	a = PG_GETARG_ARRAYTYPE_P(0);
-	sa = (double *) ARR_DATA_PTR(a);
-	sb = (const double *) ARR_DATA_PTR(b);
-	if (ARR_DIMS(a)[0] != ARR_DIMS(b)[0] || sa[0] != sb[0] || sa[1] != sb[1])
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("cannot combine baseline states of different shapes")));
-	nord = (int) sa[0];
-	k = (int) sa[1];
+	{
+		int			n2,
+					k2;
+
+		sa = BaselineOf(a, &nord, &k);
+		sb = BaselineOf(b, &n2, &k2);
+		if (n2 != nord || k2 != k)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("cannot combine baseline states of different shapes")));
+	}
 	for (int o = 0; o < nord; o++)
 	{
 		double	   *x = sa + BS_HEADER + o * (k + BS_BINS);
@@ -405,9 +471,7 @@ mlops_baseline_stats_final(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	a = PG_GETARG_ARRAYTYPE_P(0);
-	s = (const double *) ARR_DATA_PTR(a);
-	nord = (int) s[0];
-	k = (int) s[1];
+	s = BaselineOf(a, &nord, &k);
 	width = k + BS_BINS;
 	d = palloc(sizeof(Datum) * nord * width);
 	nulls = palloc0(sizeof(bool) * nord * width);

@@ -256,7 +256,9 @@ OlsResultDatum(FunctionCallInfo fcinfo, FitState *input, const char *const *name
 		double		tss = ssr + rss;
 
 		if (pfull != p)
-			elog(ERROR, "cannot refine a rank-deficient fit");
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("cannot refine a rank-deficient fit")));
 		memcpy(d, moments, sizeof(double) * p);
 		LinalgTriangularSolveTrans(R, m, p, d);
 		LinalgTriangularSolve(R, m, p, d);

@@ -20,6 +20,7 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
+#include "miscadmin.h"
 #include "lib/stringinfo.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -91,10 +92,18 @@ static MemoryContext ModelCacheContext = NULL;
 static HTAB *ProjectCache = NULL;
 static HTAB *ModelCache = NULL;
 static uint64 CacheGeneration = 1;
+
+/*
+ * The role the cache was filled for.  What a role may see of the registry is
+ * decided by row-level security, so a model cached for one role must not serve
+ * another (SET ROLE, SECURITY DEFINER functions): a change of role drops it.
+ */
+static Oid	CacheUserId = InvalidOid;
 static bool CallbackRegistered = false;
 static Oid	DeploymentsRelid = InvalidOid;
 static Oid	ModelsRelid = InvalidOid;
 static Oid	ProjectsRelid = InvalidOid;
+static Oid	GrantsRelid = InvalidOid;
 
 static void
 ModelCacheReset(void)
@@ -111,7 +120,8 @@ ModelCacheRelcacheCallback(Datum arg, Oid relid)
 {
 	if (relid == InvalidOid ||
 		(OidIsValid(relid) &&
-		 (relid == DeploymentsRelid || relid == ModelsRelid || relid == ProjectsRelid)))
+		 (relid == DeploymentsRelid || relid == ModelsRelid || relid == ProjectsRelid ||
+		  relid == GrantsRelid)))
 		ModelCacheReset();
 }
 
@@ -160,6 +170,7 @@ RememberRegistryRelids(void)
 		DeploymentsRelid = get_relname_relid("deployments", nsp);
 		ModelsRelid = get_relname_relid("models", nsp);
 		ProjectsRelid = get_relname_relid("projects", nsp);
+		GrantsRelid = get_relname_relid("project_grants", nsp);
 	}
 }
 
@@ -326,6 +337,51 @@ KeepModel(CachedModel *loaded, bool cacheable, uint64 generation,
 }
 
 /*
+ * Whether the statement's snapshot sees model_id as the project's deployed
+ * model.  A deploy becomes visible to other sessions a moment before they
+ * receive its cache invalidation; this check, made once per call site and
+ * query, keeps a cached model from answering a statement that already sees a
+ * newer deployment.
+ */
+static bool
+StatementSeesModel(text *project, int64 model_id)
+{
+	static SPIPlanPtr plan = NULL;
+	Oid			argtype = TEXTOID;
+	Datum		arg = PointerGetDatum(project);
+	bool		same = false;
+	int			ret;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (plan == NULL)
+	{
+		SPIPlanPtr	p = SPI_prepare("SELECT d.model_id FROM mlops.deployments d "
+									"WHERE d.project_id OPERATOR(pg_catalog.=) "
+									" (SELECT pp.project_id FROM mlops.projects pp WHERE pp.name OPERATOR(pg_catalog.=) $1) "
+									"ORDER BY d.deployment_id DESC LIMIT 1", 1, &argtype);
+
+		if (p == NULL)
+			elog(ERROR, "could not prepare the deployment check: %s", SPI_result_code_string(SPI_result));
+		if (SPI_keepplan(p) != 0)
+			elog(ERROR, "could not keep the deployment check");
+		plan = p;
+	}
+	ret = SPI_execute_plan(plan, &arg, NULL, true, 1);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "could not read the model registry: %s", SPI_result_code_string(ret));
+	if (SPI_processed > 0)
+	{
+		bool		isnull;
+		int64		seen = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+
+		same = !isnull && seen == model_id;
+	}
+	SPI_finish();
+	return same;
+}
+
+/*
  * The deployed model of a project, from the cache or the registry; a model
  * that may not be cached is copied into fallback.
  */
@@ -349,7 +405,21 @@ LookupProjectModel(text *project, MemoryContext fallback, bool *owned)
 	entry = hash_search(ProjectCache, name, HASH_FIND, NULL);
 	*owned = false;
 	if (entry)
-		return entry->model;
+	{
+		CachedModel *cached = entry->model;
+
+		/*
+		 * The check reads the registry, which may process invalidations that
+		 * reset the cache: the entry serves only if it survived and agrees.
+		 */
+		generation = CacheGeneration;
+		if (StatementSeesModel(project, cached->model_id) && generation == CacheGeneration)
+			return cached;
+		/* the statement sees a newer deployment than the cache: forget the old one */
+		if (generation == CacheGeneration)
+			ModelCacheReset();
+		ModelCacheInit();
+	}
 
 	generation = CacheGeneration;
 	loaded = LoadModel(MODEL_COLUMNS
@@ -398,6 +468,19 @@ LookupModelById(int64 model_id, MemoryContext fallback, bool *owned)
 	return KeepModel(loaded, cacheable, generation, NULL, model_id, fallback, owned);
 }
 
+/* Drop the cache when the current role is not the one it was filled for. */
+static void
+CheckCacheUser(void)
+{
+	Oid			userid = GetUserId();
+
+	if (userid != CacheUserId)
+	{
+		ModelCacheReset();
+		CacheUserId = userid;
+	}
+}
+
 static PredictCallCache *
 CallCache(FunctionCallInfo fcinfo)
 {
@@ -435,6 +518,7 @@ CallSiteProjectModel(FunctionCallInfo fcinfo, text *project)
 {
 	PredictCallCache *cc = CallCache(fcinfo);
 
+	CheckCacheUser();
 	if (cc->model != NULL && cc->generation == CacheGeneration && cc->project != NULL &&
 		VARSIZE_ANY_EXHDR(cc->project) == VARSIZE_ANY_EXHDR(project) &&
 		memcmp(VARDATA_ANY(cc->project), VARDATA_ANY(project), VARSIZE_ANY_EXHDR(project)) == 0)
@@ -539,6 +623,7 @@ mlops_predict_model(PG_FUNCTION_ARGS)
 	ArrayType  *features = PG_GETARG_ARRAYTYPE_P(1);
 	PredictCallCache *cc = CallCache(fcinfo);
 
+	CheckCacheUser();
 	if (cc->model == NULL || cc->generation != CacheGeneration || cc->model_id != model_id)
 	{
 		ForgetCallSiteModel(cc);

@@ -442,6 +442,8 @@ RefineFromKeptRows(const FitState *state, const int *pos, int p,
 #define RM_G		2
 #define RM_LEN(p)	(2 + 2 * ((p) + 1))
 
+static double *MomentsOf(ArrayType *a, int *p);
+
 static ArrayType *
 MomentsState(FunctionCallInfo fcinfo, int p)
 {
@@ -465,11 +467,15 @@ MomentsState(FunctionCallInfo fcinfo, int p)
 		return a;
 	}
 	a = PG_GETARG_ARRAYTYPE_P(0);
-	if (ARR_NDIM(a) != 1 || ARR_DIMS(a)[0] != RM_LEN(p) || ARR_HASNULL(a) ||
-		ARR_ELEMTYPE(a) != FLOAT8OID)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid mlops.residual_moments state")));
+	{
+		int			pa;
+
+		(void) MomentsOf(a, &pa);
+		if (pa != p)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid mlops.residual_moments state")));
+	}
 	return a;
 }
 
@@ -491,6 +497,26 @@ MomentsCoef(FunctionCallInfo fcinfo, int *p)
 						MLOPS_MAX_COLUMNS)));
 	*p = ARR_DIMS(c)[0];
 	return (const double *) ARR_DATA_PTR(c);
+}
+
+/* The doubles of a residual_moments state, after checking its layout; *p gets its columns. */
+static double *
+MomentsOf(ArrayType *a, int *p)
+{
+	int			len;
+
+	if (ARR_NDIM(a) != 1 || ARR_HASNULL(a) || ARR_ELEMTYPE(a) != FLOAT8OID)
+		goto bad;
+	len = ARR_DIMS(a)[0];
+	if (len < RM_LEN(1) || len > RM_LEN(MLOPS_MAX_COLUMNS) || len % 2 != 0)
+		goto bad;
+	*p = (len - 2) / 2 - 1;
+	return (double *) ARR_DATA_PTR(a);
+bad:
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid mlops.residual_moments state")));
+	return NULL;				/* keep compiler quiet */
 }
 
 static void
@@ -633,13 +659,18 @@ mlops_residual_moments_combine(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(a);
 	}
 	a = PG_GETARG_ARRAYTYPE_P(0);
-	len = ARR_DIMS(a)[0];
-	if (ARR_NDIM(a) != 1 || ARR_NDIM(b) != 1 || ARR_DIMS(b)[0] != len || len < RM_LEN(1) || len % 2 != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid mlops.residual_moments state")));
-	sa = (double *) ARR_DATA_PTR(a);
-	sb = (const double *) ARR_DATA_PTR(b);
+	{
+		int			pa,
+					pb;
+
+		sa = MomentsOf(a, &pa);
+		sb = MomentsOf(b, &pb);
+		if (pa != pb)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("cannot combine residual moments of %d and %d columns", pa, pb)));
+		len = ARR_DIMS(a)[0];
+	}
 	sa[RM_N] += sb[RM_N];
 	sa[RM_SKIPPED] += sb[RM_SKIPPED];
 	for (int i = RM_G; i < len; i += 2)
@@ -663,8 +694,7 @@ mlops_residual_moments_final(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	a = PG_GETARG_ARRAYTYPE_P(0);
-	p = (ARR_DIMS(a)[0] - 2) / 2 - 1;
-	st = (const double *) ARR_DATA_PTR(a);
+	st = MomentsOf(a, &p);
 	out = palloc(sizeof(Datum) * (p + 2));
 	for (int k = 0; k <= p; k++)
 		out[k] = Float8GetDatum(st[RM_G + 2 * k] + st[RM_G + 2 * k + 1]);
@@ -720,6 +750,10 @@ mlops_ols_result_refined(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				 errmsg("expected the %d values of mlops.residual_moments without NULLs", p + 2)));
+	for (int k = 0; k <= p; k++)
+		CheckFiniteInput(((const double *) ARR_DATA_PTR(mom))[k], "refine a model with", "moments", k + 1);
+	for (int k = 0; k < p; k++)
+		CheckFiniteInput(((const double *) ARR_DATA_PTR(c))[k], "refine a model with", "coef", k + 1);
 	if (((const double *) ARR_DATA_PTR(mom))[p + 1] != (double) state->nrows)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),

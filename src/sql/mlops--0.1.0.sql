@@ -540,13 +540,15 @@ COMMENT ON FUNCTION mlops.predict(bigint, float8[]) IS
  * ------------------------------------------------------------------------ */
 
 /* The project row, locked so that versions and deployments of a project are serialised. */
-CREATE FUNCTION mlops._lock_project(p_project text) RETURNS mlops.projects
+CREATE FUNCTION mlops._lock_project(p_project text, p_privilege text DEFAULT 'owner') RETURNS mlops.projects
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
 	r mlops.projects;
 BEGIN
+	/* a project the caller may not use so is an error that says so (mlops._require) */
+	PERFORM mlops._require(p_project, p_privilege, current_user);
 	SELECT * INTO r FROM mlops.projects p WHERE p.name = p_project FOR UPDATE;
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'project "%" does not exist', p_project
@@ -555,7 +557,7 @@ BEGIN
 	RETURN r;
 END;
 $$;
-COMMENT ON FUNCTION mlops._lock_project(text) IS 'internal: locks and returns the row of a project';
+COMMENT ON FUNCTION mlops._lock_project(text, text) IS 'internal: checks that the caller may use a project for a privilege (owner, train), locks and returns its row';
 
 CREATE FUNCTION mlops._rmse(p_model_id bigint, p_split text) RETURNS float8
 LANGUAGE sql STABLE
@@ -811,7 +813,10 @@ DECLARE
 	v_reason text;
 BEGIN
 	INSERT INTO mlops.projects AS p (name) VALUES (p_project) ON CONFLICT (name) DO NOTHING;
-	v_proj := mlops._lock_project(p_project);
+	v_proj := mlops._lock_project(p_project, 'train');
+	IF p_deploy <> 'never' THEN
+		PERFORM mlops._require_deploy(p_project);
+	END IF;
 	UPDATE mlops.projects p
 	SET relation = p_rel::text, target = p_target, features = p_features,
 		algorithm = p_algorithm, params = p_params, test_fraction = p_fraction
@@ -905,6 +910,10 @@ LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+	IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = p_rel) THEN
+		RAISE EXCEPTION 'relation with OID % does not exist', p_rel::oid
+			USING ERRCODE = 'undefined_table';
+	END IF;
 	IF mlops._is_numeric_column(p_rel, p_column) IS NULL THEN
 		RAISE EXCEPTION 'column "%" of relation "%" does not exist', p_column, mlops._relname(p_rel)
 			USING ERRCODE = 'undefined_column';
@@ -1099,11 +1108,20 @@ BEGIN
 	END IF;
 	v_intercept := coalesce((v_params ->> 'intercept')::boolean, true);
 	v_nulls := coalesce(v_params ->> 'nulls', 'skip');
+	IF v_params ? 'nulls' AND jsonb_typeof(v_params -> 'nulls') <> 'string' THEN
+		RAISE EXCEPTION 'parameter "nulls" must be "skip" or "error", not %', v_params -> 'nulls'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
 	IF v_nulls NOT IN ('skip', 'error') THEN
 		RAISE EXCEPTION 'parameter "nulls" must be "skip" or "error", not "%"', v_nulls
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
 	v_params := v_params || jsonb_build_object('intercept', v_intercept, 'nulls', v_nulls);
+
+	/* an existing project: the caller needs the train privilege, and ownership to deploy */
+	IF mlops._require(v_project, 'train', current_user) IS NOT NULL AND v_deploy <> 'never' THEN
+		PERFORM mlops._require_deploy(v_project);
+	END IF;
 
 	/* ---- columns, checked against the catalog ---- */
 	PERFORM mlops._check_numeric_column(v_rel, v_target, 'target');
@@ -1404,6 +1422,7 @@ CREATE FUNCTION mlops.train(
 RETURNS TABLE (model_id bigint, project text, version integer, algorithm text,
 			   deployed boolean, metrics jsonb, statistics jsonb, deploy_reason text)
 LANGUAGE sql
+SET search_path = pg_catalog, pg_temp
 AS $$
 	SELECT * FROM mlops._train($1, $2, $3, $4, $5, $6, $7, $8);
 $$;
@@ -1599,6 +1618,7 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value',
 				  HINT = 'Use "always", "if_better" or "never".';
 	END IF;
+	PERFORM mlops._require(p_project, CASE WHEN p_deploy = 'never' THEN 'train' ELSE 'owner' END, current_user);
 	SELECT * INTO p FROM mlops.projects WHERE name = p_project;
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'project "%" does not exist', p_project
@@ -1631,7 +1651,7 @@ BEGIN
 	/* the challenger's work is undone if anything fails; the run is recorded either way */
 	BEGIN
 		/* lock the project first: the champion read now stays the champion */
-		PERFORM mlops._lock_project(p.name);
+		PERFORM mlops._lock_project(p.name, CASE WHEN p_deploy = 'never' THEN 'train' ELSE 'owner' END);
 		SELECT m.* INTO c FROM mlops.deployed_models d JOIN mlops.models m USING (model_id)
 		WHERE d.project_id = p.project_id;
 		v_incremental := p.params ? 'incremental_column' AND p.algorithm = 'linear' AND c.watermark IS NOT NULL
@@ -1723,6 +1743,7 @@ COMMENT ON FUNCTION mlops._retrain(text, text, text, boolean) IS 'internal: the 
 CREATE FUNCTION mlops.retrain(project text, deploy text DEFAULT 'if_better', only_on_drift boolean DEFAULT false)
 RETURNS mlops.retrain_runs
 LANGUAGE sql
+SET search_path = pg_catalog, pg_temp
 AS $$
 	SELECT * FROM mlops._retrain($1, $2, 'manual', coalesce($3, false));
 $$;
@@ -1732,6 +1753,7 @@ COMMENT ON FUNCTION mlops.retrain(text, text, boolean) IS
 /* The name of a project's pg_cron job. */
 CREATE FUNCTION mlops._retrain_job_name(p_project text) RETURNS text
 LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
 AS $$
 	SELECT 'mlops retrain ' || p_project;
 $$;
@@ -1772,7 +1794,7 @@ BEGIN
 		RAISE EXCEPTION 'only_on_drift must not be NULL'
 			USING ERRCODE = 'null_value_not_allowed';
 	END IF;
-	IF NOT EXISTS (SELECT 1 FROM mlops.projects p WHERE p.name = $1) THEN
+	IF mlops._require($1, 'owner', current_user) IS NULL THEN
 		RAISE EXCEPTION 'project "%" does not exist', $1
 			USING ERRCODE = 'undefined_object';
 	END IF;
@@ -1793,6 +1815,7 @@ AS $$
 DECLARE
 	v_jobid bigint;
 BEGIN
+	PERFORM mlops._require($1, 'owner', current_user);
 	PERFORM mlops._require_pg_cron();
 	EXECUTE 'SELECT jobid FROM cron.job WHERE jobname = $1 AND username = current_user' INTO v_jobid
 		USING mlops._retrain_job_name($1);
@@ -1864,6 +1887,7 @@ BEGIN
 		RAISE EXCEPTION 'project and relation must not be NULL'
 			USING ERRCODE = 'null_value_not_allowed';
 	END IF;
+	PERFORM mlops._require(v_project, 'train', current_user);
 	v_model := mlops._deployed_model(v_project);
 
 	/* the model's columns, checked against the catalog as train does */
@@ -2305,7 +2329,7 @@ BEGIN
 
 	/* ---- registry: a new version, taken under the project lock as train does; not deployed ---- */
 	INSERT INTO mlops.projects AS p (name) VALUES (v_project) ON CONFLICT (name) DO NOTHING;
-	v_proj := mlops._lock_project(v_project);
+	v_proj := mlops._lock_project(v_project, 'train');
 	SELECT coalesce(max(m.version), 0) + 1 INTO v_version
 	FROM mlops.models m WHERE m.project_id = v_proj.project_id;
 
@@ -2360,6 +2384,8 @@ BEGIN
 		RAISE EXCEPTION 'tag key must not be empty'
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
+	PERFORM mlops._require(p.name, 'train', current_user)
+	FROM mlops.models m JOIN mlops.projects p USING (project_id) WHERE m.model_id = $1;
 	IF NOT EXISTS (SELECT 1 FROM mlops.models m WHERE m.model_id = $1) THEN
 		RAISE EXCEPTION 'model % does not exist', $1
 			USING ERRCODE = 'undefined_object';
@@ -2657,6 +2683,10 @@ BEGIN
 	END IF;
 	p := mlops._lock_project($1);
 	v_relname := mlops._relname($2);
+	IF v_relname IS NULL THEN
+		RAISE EXCEPTION 'relation with OID % does not exist', $2::oid
+			USING ERRCODE = 'undefined_table';
+	END IF;
 	IF (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = $2) NOT IN ('r', 'p') THEN
 		RAISE EXCEPTION '"%" is not a table', v_relname
 			USING ERRCODE = 'wrong_object_type',
@@ -2678,6 +2708,8 @@ BEGIN
 			v_relname, v_missing, $1
 			USING ERRCODE = 'undefined_column';
 	END IF;
+	PERFORM mlops._check_numeric_column($2, f, 'feature')
+	FROM mlops.models m, unnest(m.features) f WHERE m.model_id = v_model;
 	IF NOT EXISTS (SELECT 1 FROM mlops.baselines b WHERE b.model_id = v_model) THEN
 		RAISE EXCEPTION 'the deployed model of project "%" has no baselines to compare rows with', $1
 			USING ERRCODE = 'object_not_in_prerequisite_state',
@@ -2862,6 +2894,7 @@ DECLARE
 	v_id bigint;
 	r record;
 BEGIN
+	PERFORM mlops._require($1, 'train', current_user);
 	SELECT p.project_id INTO v_project_id FROM mlops.projects p WHERE p.name = $1;
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'project "%" does not exist', $1
@@ -2947,3 +2980,245 @@ END;
 $$;
 COMMENT ON FUNCTION mlops.compact_drift(interval) IS
 	'rolls the per-statement summaries older than the interval up into one row per project, model, table and day (mlops.drift shows the same figures for whole days); returns how many rows were rolled up';
+
+/* ------------------------------------------------------------------------
+ * Privileges: a project belongs to the role that created it (projects.owner);
+ * members of that role and superusers may do everything with it, and
+ * mlops.grant gives other roles "predict" (see it, predict, export) or "train"
+ * (also train, retrain, evaluate, tag).  Row-level security on every registry
+ * and monitoring table shows and lets each role write only the rows of the
+ * projects it may use; the functions run with the caller's privileges (the
+ * drift trigger excepted), so training reads data as the caller.
+ * ------------------------------------------------------------------------ */
+
+CREATE TABLE mlops.project_grants (
+	project_id bigint NOT NULL REFERENCES mlops.projects ON DELETE CASCADE,
+	grantee name NOT NULL,
+	privilege text NOT NULL CHECK (privilege IN ('predict', 'train')),
+	granted_at timestamptz NOT NULL DEFAULT now(),
+	granted_by name NOT NULL DEFAULT current_user,
+	PRIMARY KEY (project_id, grantee, privilege)
+);
+COMMENT ON TABLE mlops.project_grants IS 'privileges on projects given to other roles than the owner (mlops.grant, mlops.revoke)';
+COMMENT ON COLUMN mlops.project_grants.project_id IS 'the project';
+COMMENT ON COLUMN mlops.project_grants.grantee IS 'role given the privilege (and its members), or public for every role';
+COMMENT ON COLUMN mlops.project_grants.privilege IS 'predict (see the project, predict, export) or train (also train, retrain, evaluate, tag, check drift)';
+COMMENT ON COLUMN mlops.project_grants.granted_at IS 'when the privilege was given';
+COMMENT ON COLUMN mlops.project_grants.granted_by IS 'role that gave it';
+SELECT pg_catalog.pg_extension_config_dump('mlops.project_grants', '');
+/* a revoke must reach the prediction caches of every session, as a deploy does */
+CREATE TRIGGER registry_changed AFTER INSERT OR UPDATE OR DELETE ON mlops.project_grants
+	FOR EACH STATEMENT EXECUTE FUNCTION mlops.registry_changed();
+CREATE TRIGGER registry_changed_truncate AFTER TRUNCATE ON mlops.project_grants
+	FOR EACH STATEMENT EXECUTE FUNCTION mlops.registry_changed();
+
+CREATE FUNCTION mlops._may(p_project_id bigint, p_privilege text, p_role name) RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname = p_role AND r.rolsuper)
+		OR EXISTS (
+			SELECT 1 FROM mlops.projects p
+			WHERE p.project_id = p_project_id
+			  AND (EXISTS (SELECT 1 FROM pg_catalog.pg_roles r
+						   WHERE r.rolname = p.owner AND pg_catalog.pg_has_role(p_role, r.oid, 'MEMBER'))
+				   OR (p_privilege IN ('predict', 'train')
+					   AND EXISTS (SELECT 1 FROM mlops.project_grants g
+								   WHERE g.project_id = p.project_id
+									 AND (g.privilege = p_privilege OR (p_privilege = 'predict' AND g.privilege = 'train'))
+									 AND (g.grantee = 'public'
+										  OR EXISTS (SELECT 1 FROM pg_catalog.pg_roles r
+													 WHERE r.rolname = g.grantee
+													   AND pg_catalog.pg_has_role(p_role, r.oid, 'MEMBER')))))))
+$$;
+COMMENT ON FUNCTION mlops._may(bigint, text, name) IS
+	'internal: whether a role may use a project for a privilege: owner (members of the owning role), train or predict; superusers may do everything';
+
+CREATE FUNCTION mlops._may_model(p_model_id bigint, p_privilege text, p_role name) RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT coalesce((SELECT mlops._may(m.project_id, p_privilege, p_role) FROM mlops.models m
+					 WHERE m.model_id = p_model_id), false)
+$$;
+COMMENT ON FUNCTION mlops._may_model(bigint, text, name) IS
+	'internal: mlops._may for the project of a model';
+
+/*
+ * The check at the top of the functions: an existing project the caller may
+ * not use for the privilege is an error that says so (the rows themselves
+ * would only be invisible).  Returns the project id, or NULL when there is no
+ * such project.
+ */
+CREATE FUNCTION mlops._require(p_project text, p_privilege text, p_role name) RETURNS bigint
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	p mlops.projects;
+BEGIN
+	IF p_project IS NULL THEN
+		RAISE EXCEPTION 'project must not be NULL'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	SELECT * INTO p FROM mlops.projects WHERE name = p_project;
+	IF NOT FOUND THEN
+		RETURN NULL;
+	END IF;
+	IF NOT mlops._may(p.project_id, p_privilege, p_role) THEN
+		IF p_privilege = 'owner' THEN
+			RAISE EXCEPTION 'permission denied for project "%"', p_project
+				USING ERRCODE = 'insufficient_privilege',
+					  DETAIL = format('Only members of role "%s", its owner, may do that.', p.owner);
+		END IF;
+		RAISE EXCEPTION 'permission denied for project "%"', p_project
+			USING ERRCODE = 'insufficient_privilege',
+				  DETAIL = format('It needs the %s privilege on the project, or membership in role "%s", its owner.',
+								  p_privilege, p.owner),
+				  HINT = format('The owner can run SELECT mlops.grant(%L, %L, %L).', p_project, p_role, p_privilege);
+	END IF;
+	RETURN p.project_id;
+END;
+$$;
+COMMENT ON FUNCTION mlops._require(text, text, name) IS
+	'internal: raises 42501 unless the role may use the project for the privilege; the project id, or NULL if there is no such project';
+
+CREATE FUNCTION mlops._require_deploy(p_project text) RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	p mlops.projects;
+BEGIN
+	SELECT * INTO p FROM mlops.projects WHERE name = p_project;
+	IF FOUND AND NOT mlops._may(p.project_id, 'owner', current_user) THEN
+		RAISE EXCEPTION 'permission denied to deploy a version of project "%"', p_project
+			USING ERRCODE = 'insufficient_privilege',
+				  DETAIL = format('Only members of role "%s", its owner, may deploy.', p.owner),
+				  HINT = 'Train with deploy => ''never''.';
+	END IF;
+END;
+$$;
+COMMENT ON FUNCTION mlops._require_deploy(text) IS
+	'internal: raises 42501 unless the caller owns the project (may deploy its versions)';
+
+CREATE FUNCTION mlops.grant(project text, role name, privilege text) RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	v_id bigint;
+BEGIN
+	IF $1 IS NULL OR $2 IS NULL OR $3 IS NULL THEN
+		RAISE EXCEPTION 'project, role and privilege must not be NULL'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF $3 NOT IN ('predict', 'train') THEN
+		RAISE EXCEPTION 'unknown privilege "%"', $3
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Use "predict" or "train".';
+	END IF;
+	IF $2 <> 'public' AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname = $2) THEN
+		RAISE EXCEPTION 'role "%" does not exist', $2
+			USING ERRCODE = 'undefined_object';
+	END IF;
+	v_id := mlops._require($1, 'owner', current_user);
+	IF v_id IS NULL THEN
+		RAISE EXCEPTION 'project "%" does not exist', $1
+			USING ERRCODE = 'undefined_object';
+	END IF;
+	INSERT INTO mlops.project_grants AS g (project_id, grantee, privilege)
+	VALUES (v_id, $2, $3)
+	ON CONFLICT ON CONSTRAINT project_grants_pkey DO NOTHING;
+END;
+$$;
+COMMENT ON FUNCTION mlops.grant(text, name, text) IS
+	'gives a role (and its members; public: every role) the predict or train privilege on a project; only the project''s owner (members of the owning role) and superusers may';
+
+CREATE FUNCTION mlops.revoke(project text, role name, privilege text) RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	v_id bigint;
+BEGIN
+	IF $1 IS NULL OR $2 IS NULL OR $3 IS NULL THEN
+		RAISE EXCEPTION 'project, role and privilege must not be NULL'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF $3 NOT IN ('predict', 'train') THEN
+		RAISE EXCEPTION 'unknown privilege "%"', $3
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Use "predict" or "train".';
+	END IF;
+	v_id := mlops._require($1, 'owner', current_user);
+	IF v_id IS NULL THEN
+		RAISE EXCEPTION 'project "%" does not exist', $1
+			USING ERRCODE = 'undefined_object';
+	END IF;
+	DELETE FROM mlops.project_grants g WHERE g.project_id = v_id AND g.grantee = $2 AND g.privilege = $3;
+END;
+$$;
+COMMENT ON FUNCTION mlops.revoke(text, name, text) IS
+	'takes back a privilege given with mlops.grant (nothing happens if it was not given)';
+
+/* Row-level security: what each role sees and may write */
+ALTER TABLE mlops.projects ENABLE ROW LEVEL SECURITY;
+/* (owner = current_user: the row a new project is inserted as, which _may cannot see yet) */
+CREATE POLICY see ON mlops.projects FOR SELECT
+	USING (owner = current_user OR mlops._may(project_id, 'predict', current_user));
+CREATE POLICY add ON mlops.projects FOR INSERT WITH CHECK (owner = current_user);
+CREATE POLICY change ON mlops.projects FOR UPDATE USING (mlops._may(project_id, 'train', current_user));
+CREATE POLICY remove ON mlops.projects FOR DELETE USING (mlops._may(project_id, 'owner', current_user));
+
+DO $$
+DECLARE
+	t record;
+BEGIN
+	/* (table, key column, whether it is a model id, the privilege that writes it) */
+	FOR t IN SELECT * FROM (VALUES
+			('models', 'project_id', false, 'train'),
+			('metrics', 'model_id', true, 'train'),
+			('deployments', 'project_id', false, 'owner'),
+			('retrain_runs', 'project_id', false, 'train'),
+			('model_tags', 'model_id', true, 'train'),
+			('baselines', 'model_id', true, 'train'),
+			('drift_log', 'project_id', false, 'train'),
+			('monitors', 'project_id', false, 'owner'),
+			('alerts', 'project_id', false, 'train'),
+			('project_grants', 'project_id', false, 'owner')) AS v(tab, col, by_model, priv) LOOP
+		EXECUTE format('ALTER TABLE mlops.%I ENABLE ROW LEVEL SECURITY', t.tab);
+		EXECUTE format('CREATE POLICY see ON mlops.%I FOR SELECT USING (mlops.%s(%I, %L, current_user))',
+					   t.tab, CASE WHEN t.by_model THEN '_may_model' ELSE '_may' END, t.col, 'predict');
+		EXECUTE format('CREATE POLICY add ON mlops.%I FOR INSERT WITH CHECK (mlops.%s(%I, %L, current_user))',
+					   t.tab, CASE WHEN t.by_model THEN '_may_model' ELSE '_may' END, t.col, t.priv);
+		EXECUTE format('CREATE POLICY change ON mlops.%I FOR UPDATE USING (mlops.%s(%I, %L, current_user))',
+					   t.tab, CASE WHEN t.by_model THEN '_may_model' ELSE '_may' END, t.col, t.priv);
+		EXECUTE format('CREATE POLICY remove ON mlops.%I FOR DELETE USING (mlops.%s(%I, %L, current_user))',
+					   t.tab, CASE WHEN t.by_model THEN '_may_model' ELSE '_may' END, t.col,
+					   CASE WHEN t.tab IN ('model_tags') THEN 'train' ELSE 'owner' END);
+	END LOOP;
+END;
+$$;
+
+/* Table privileges for every role; the policies above decide which rows */
+GRANT SELECT ON mlops.project_grants TO PUBLIC;
+GRANT INSERT, DELETE ON mlops.projects, mlops.models, mlops.metrics, mlops.deployments, mlops.retrain_runs,
+	mlops.model_tags, mlops.baselines, mlops.drift_log, mlops.monitors, mlops.alerts, mlops.project_grants
+	TO PUBLIC;
+GRANT UPDATE (relation, target, features, algorithm, params, test_fraction) ON mlops.projects TO PUBLIC;
+GRANT UPDATE (value, tagged_at, tagged_by) ON mlops.model_tags TO PUBLIC;
+GRANT USAGE ON SEQUENCE mlops.drift_log_log_id_seq, mlops.alerts_alert_id_seq TO PUBLIC;
+GRANT EXECUTE ON FUNCTION mlops.drift_trigger() TO PUBLIC;
+
+/* Views read with the privileges of the querying role (PostgreSQL 15 and later) */
+DO $$
+BEGIN
+	IF current_setting('server_version_num')::int >= 150000 THEN
+		ALTER VIEW mlops.deployed_models SET (security_invoker = true);
+		ALTER VIEW mlops.retrain_history SET (security_invoker = true);
+		ALTER VIEW mlops.leaderboard SET (security_invoker = true);
+		ALTER VIEW mlops.drift_status SET (security_invoker = true);
+	END IF;
+END;
+$$;
