@@ -32,8 +32,9 @@
  *
  * FUZZ_TOLERATE (fitstate_ols only) lists known findings to count and go past
  * instead of stopping at the first: "count-overflow" (skip combining a state
- * whose doubled counts overflow int64) and "lapack-error" (accept XX000
- * "LAPACK routine ... failed" from mlops.ols_result).
+ * whose doubled counts overflow int64), "lapack-error" (accept XX000
+ * "LAPACK routine ... failed" from mlops.ols_result) and "xerbla" (count the
+ * calls of LAPACK's argument checker instead of aborting at the first).
  */
 #include "postgres.h"
 
@@ -134,6 +135,8 @@ PrintFigures(void)
 				overflow_skipped);
 	if (allow_lapack_error)
 		fprintf(stderr, "  tolerated: XX000 \"LAPACK routine ... failed\" errors: %ld\n", lapack_tolerated);
+	if (shim_tolerate_xerbla)
+		fprintf(stderr, "  tolerated: calls of LAPACK's argument checker xerbla: %ld\n", shim_xerbla_count);
 #endif
 }
 
@@ -145,6 +148,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 
 	allow_count_overflow = v != NULL && strstr(v, "count-overflow") != NULL;
 	allow_lapack_error = v != NULL && strstr(v, "lapack-error") != NULL;
+	shim_tolerate_xerbla = v != NULL && strstr(v, "xerbla") != NULL;
 #endif
 	atexit(PrintFigures);
 	return 0;

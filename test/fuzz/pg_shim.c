@@ -448,6 +448,27 @@ ShimPrintLastError(const char *what)
 }
 
 /* ------------------------------------------------------------------------
+ * LAPACK's argument checker
+ * ------------------------------------------------------------------------ */
+
+bool		shim_tolerate_xerbla = false;
+long		shim_xerbla_count = 0;
+
+/* The Fortran routine: name (blank-padded, its length passed last) and parameter number. */
+void		xerbla_(const char *srname, const int *info, size_t srname_len);
+
+void
+xerbla_(const char *srname, const int *info, size_t srname_len)
+{
+	shim_xerbla_count++;
+	if (shim_tolerate_xerbla)
+		return;
+	fprintf(stderr, "FINDING: LAPACK's argument checker fired: on entry to %.6s parameter number %d had an illegal value\n",
+			srname, *info);
+	abort();
+}
+
+/* ------------------------------------------------------------------------
  * Interrupts
  * ------------------------------------------------------------------------ */
 

@@ -47,6 +47,15 @@ extern int	shim_tuple_natts;
 extern Datum *shim_tuple_values;
 extern bool *shim_tuple_isnull;
 
+/*
+ * LAPACK's argument checker (xerbla_, which OpenBLAS makes print and return,
+ * and reference LAPACK makes end the process) is replaced by the shim's: it
+ * prints the routine and the parameter and aborts, unless tolerated, when it
+ * only counts.  src/linalg.c checks its arguments so that it never fires.
+ */
+extern bool shim_tolerate_xerbla;
+extern long shim_xerbla_count;
+
 /* Free everything allocated outside TopMemoryContext since the last call. */
 extern void ShimResetInputMemory(void);
 

@@ -10,7 +10,7 @@
 #                    later run starts from the corpus of the earlier ones)
 #   FUZZ_NO_INSTALL  1: do not build and install the extension (it must be installed already)
 #   FUZZ_TOLERATE    known findings the fitstate_ols harness counts and goes past instead of
-#                    stopping at: "count-overflow", "lapack-error" (comma-separated)
+#                    stopping at: "count-overflow", "lapack-error", "xerbla" (comma-separated)
 #   FUZZ_IMPORT_STRICT 1: an import_model ERROR of a class not listed in README.md is a finding
 #   PG_CONFIG        /usr/lib/postgresql/15/bin/pg_config
 #
@@ -189,10 +189,12 @@ summarise() {
 		-o -name 'oom-*' -o -name 'slow-unit-*' \) | wc -l)
 	echo "== $name"
 	echo "   executions: ${execs:-?}   exec/s: ${eps:-?}   corpus: ${corp:-?} (units/bytes, in $FUZZ_WORK/corpus/$name)"
-	if [ -n "$cov" ]; then
-		echo "   coverage: cov ${cov} edges, ft ${ft} features (libFuzzer's, over src/fitstate.c, linalg.c, olsresult.c, distributions.c)"
-	else
+	if [ -z "$status" ]; then
+		echo "   coverage: none reported (stopped before libFuzzer's first status line, while loading the corpus)"
+	elif [ "$name" = import ]; then
 		echo "   coverage: not visible (the code runs in the server); ft ${ft:-?} features = distinct outcomes of import_model"
+	else
+		echo "   coverage: cov ${cov:-?} edges, ft ${ft:-?} features (libFuzzer's, over src/fitstate.c, linalg.c, olsresult.c, distributions.c)"
 	fi
 	echo "   crashes/findings: $crashes   (exit status $rc; log $log)"
 	if [ "$crashes" -gt 0 ]; then
