@@ -14,7 +14,8 @@
 #         table's values binned on the baseline edges (mlops.bin_counts), n and n_null too;
 #       - mlops.drift's n_live = count(*).
 #  2. A burst: 8 clients for 3 s insert rows whose x1 is shifted into a table monitored for
-#     project "burst", every statement checking for drift (mlops.drift_check_interval = 0),
+#     project "burst", every statement checking for drift (mlops.drift_check_interval = 0,
+#     and mlops.drift_min_rows = 100: a short burst may log fewer than the default 1000 rows),
 #     while a psql session LISTENs on mlops_alerts: one alert row per alerting feature,
 #     x1 among them, exactly one notification per alert row (none twice), no WARNING.
 #  3. LISTEN: a psql session in the background runs LISTEN mlops_alerts and stays idle
@@ -243,7 +244,7 @@ INSERT INTO ev_burst (x1, x2, y, src)
 SELECT x1, x2, 1 + 2 * x1 - x2 + (random() - 0.5), 'b'
 FROM (SELECT 0.5 + random() AS x1, 1 + 4 * random() AS x2 FROM generate_series(1, :m)) s;
 EOF
-PGOPTIONS="-c mlops.drift_check_interval=0 -c mlops.drift_window=$WINDOW" \
+PGOPTIONS="-c mlops.drift_check_interval=0 -c mlops.drift_window=$WINDOW -c mlops.drift_min_rows=100" \
 	pgbench -n -c 8 -j 2 -T "$BURST" -d "$DB" -f "$work/burst.sql" >"$work/burst.out" 2>"$work/burst.err"
 rc=$?
 grep -E '^(number of transactions actually processed|number of failed transactions|tps)' "$work/burst.out" | sed 's/^/   /'
