@@ -12,6 +12,8 @@
 #   BENCH_REPS            timed runs per query, the best is kept; default 5 up to 2M rows, else 3
 #   BENCH_SHARED_BUFFERS  default 4GB (less when the machine has less than 8 GB of memory)
 #   BENCH_JIT             "off on" (default), "off" or "on"
+#   BENCH_REFINE_ROWS     rows of the refinement tables rw, rk and rp, default 100000 ("" skips them)
+#   BENCH_REFINE_TRAIN_ROWS  rows of rpl, the larger ill-conditioned table, default 500000 ("" skips it)
 #
 # Timing: EXPLAIN (ANALYZE, TIMING OFF) of the query, "Execution Time" (it includes JIT
 # compilation, excludes planning), best of BENCH_REPS rounds; each round runs every query once,
@@ -26,7 +28,39 @@
 # The SQL normal equations baseline computes the 78 sums that OLS with an intercept needs
 # (n, sum x_i, sum y, sum x_i x_j for i <= j, sum x_i y, sum y^2), as in DESIGN.md.
 #
-# A whole run with both sizes takes about 12 minutes on 2 cores; BENCH_ROWS=1000000 about 3.
+# Extended-precision refinement (src/refine.c): what it costs, each as a ratio to the same query
+# with the refinement switched off, in the same rounds.  ols_fit keeps its rows (up to
+# mlops.refine_memory, 16MB by default) so that its final function can refine an ill-conditioned
+# fit; it stops keeping them at a checkpoint (1024, 2048, 4096, .. rows) that finds the rows so
+# far well conditioned.  train refines with one extra scan (mlops.residual_moments) when
+# mlops.refinement_wanted(state).  So:
+#   - at each size of BENCH_ROWS, on t, JIT off: ols_fit (serial and 2 workers) at the default
+#     settings against SET mlops.refine_memory = 0 (no rows kept; t is well conditioned, so
+#     ols_fit drops them at its first checkpoint), and, up to 2M rows and in 3 rounds, train
+#     against SET mlops.refine_condition = 1e300 (no refinement is wanted on t: the model's
+#     statistics must have no "refined");
+#   - then, JIT off, at BENCH_REFINE_ROWS rows (default 100000), where the rows fit in 16MB,
+#     three tables of y on 1 and x1..x4 or x1..x5:
+#       rw  well conditioned (x1..x4 uniform): rows dropped at the first checkpoint;
+#       rk  as rw, but x4 is 1 + 1e-6 u in the first 70% of the rows (at least past the last
+#           checkpoint), then 1 + 20 (u - 0.5): every checkpoint finds the rows ill conditioned,
+#           so they are all kept, but the whole fit is well conditioned and not refined; this
+#           is the cost of keeping the rows alone;
+#       rp  ill conditioned: x1..x5 = x, x^2, .., x^5 with x uniform in [60, 80] (condition
+#           number ~1e15): rows kept, and ols_fit refines;
+#     ols_fit on each (serial and 2 workers) at the default settings against refine_memory = 0;
+#     on rp also with refine_condition = 1e300 (no refinement: rows dropped at 1024 rows);
+#     train on rw and rp against refine_condition = 1e300 (on rp: one extra scan);
+#   - and rpl, rp at BENCH_REFINE_TRAIN_ROWS rows (default 500000; "" skips it; 3 rounds unless
+#     BENCH_REPS), where train's fixed cost weighs less (ols_fit and train, as above; at 500k rows
+#     ols_fit's rows pass 16MB, so it keeps them part way, drops them and does not refine).
+#   The script checks the premises: refinement wanted on rp only (rk: by its first rows only);
+#   ols_fit's coefficients the same as with refine_condition = 1e300 on rw and rk, and on rp
+#   independent of the order of the rows (refined) while those of refine_memory = 0 are not;
+#   "refined" recorded by train on rp only.
+#
+# A whole run with both sizes takes about 14 minutes on a quiet 2-core machine (the refinement
+# about 1.5 of them); BENCH_ROWS=1000000 about 5.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -55,6 +89,14 @@ done
 if [ -n "${BENCH_REPS:-}" ]; then
 	[[ "$BENCH_REPS" =~ ^[1-9][0-9]*$ ]] || die "BENCH_REPS must be a positive integer"
 fi
+BENCH_REFINE_ROWS="${BENCH_REFINE_ROWS-100000}"
+BENCH_REFINE_TRAIN_ROWS="${BENCH_REFINE_TRAIN_ROWS-500000}"
+for n in $BENCH_REFINE_ROWS $BENCH_REFINE_TRAIN_ROWS; do
+	[[ "$n" =~ ^[1-9][0-9]*$ ]] && [ "$n" -ge 1000 ] ||
+		die "BENCH_REFINE_ROWS and BENCH_REFINE_TRAIN_ROWS must be row counts of at least 1000 (or empty), not \"$n\""
+done
+[ "$(echo $BENCH_REFINE_ROWS | wc -w)" -le 1 ] && [ "$(echo $BENCH_REFINE_TRAIN_ROWS | wc -w)" -le 1 ] ||
+	die "BENCH_REFINE_ROWS and BENCH_REFINE_TRAIN_ROWS take one row count each"
 
 # ---------------------------------------------------------------------------------------------
 # Machine checks: memory for shared_buffers, disk for the largest table.
@@ -70,7 +112,7 @@ else
 fi
 
 max_rows=0
-for n in $BENCH_ROWS; do
+for n in $BENCH_ROWS $BENCH_REFINE_TRAIN_ROWS; do
 	if [ "$n" -gt "$max_rows" ]; then max_rows=$n; fi
 done
 # A row of 11 float8 takes 24 (header) + 88 (data) + 4 (line pointer) bytes: ~120 bytes with
@@ -131,6 +173,12 @@ if [ -f "$sharedir/extension/pg_prewarm.control" ] &&
 fi
 
 jit_available=$(psql_q -c "SET jit = on; SELECT pg_jit_available()" | tail -n 1)
+# The refinement's settings (the GUCs exist once a backend has loaded mlops).
+refine_settings=$(psql_q -c "SELECT mlops.refinement_wanted(NULL::mlops.fitstate)" \
+	-c "SELECT string_agg(setting, ' ' ORDER BY name) FROM pg_settings
+		WHERE name IN ('mlops.refine_condition', 'mlops.refine_memory')" | tail -n 1)
+read -r refine_condition refine_kb <<<"$refine_settings"
+[[ "${refine_kb:-}" =~ ^[0-9]+$ ]] || die "could not read mlops.refine_memory and mlops.refine_condition (got \"$refine_settings\")"
 if [ "$jit_available" != t ]; then
 	say "warning: JIT is not available in this server (is postgresql-15's llvmjit.so installed?); JIT-on figures are skipped"
 	BENCH_JIT=$(echo "$BENCH_JIT" | tr ' ' '\n' | { grep -vx on || true; } | tr '\n' ' ')
@@ -166,6 +214,7 @@ echo "BLAS/LAPACK mapped by a backend after calling mlops:"
 echo "$blas_maps" | sed 's/^/              /'
 echo "alternatives: libblas.so.3 -> $blas_alt"
 echo "              liblapack.so.3 -> $lapack_alt"
+echo "refinement:   mlops.refine_memory = ${refine_kb} kB, mlops.refine_condition = $refine_condition (defaults of the server)"
 echo "mlops.so:     $pkglibdir/mlops.so ($(stat -c %y "$pkglibdir/mlops.so" 2>/dev/null | cut -d. -f1))"
 echo "load:         $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min) before the run; CPU steal so far $(awk '/^cpu / { print $9 }' /proc/stat) ticks"
 echo "sizes:        $BENCH_ROWS rows; JIT: $BENCH_JIT; reps: ${BENCH_REPS:-5 up to 2M rows, else 3} (best kept)"
@@ -202,10 +251,13 @@ settings() {
 	fi
 }
 
+# The one-row statement that starts each session of run_rounds (it loads mlops and LAPACK).
+preload_sql="SELECT mlops.predict('b', ARRAY[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]::float8[]) \\g /dev/null"
+
 # Results: MS[key|rows|jit] = best milliseconds; MED the median; JITMS the mean JIT time of the
 # leader per run (pg_stat_statements); WORKERS the workers launched in the best run; RUN[key|rows|
 # jit|round] every run.
-declare -A MS MED JITMS WORKERS STATESIZE LABEL RUN
+declare -A MS MED JITMS WORKERS STATESIZE LABEL RUN BASE BASENAME
 keys=()
 
 # The queries of one round: "key|par|label|extra settings|sql", in the order they run.
@@ -215,6 +267,11 @@ add_query() { # add_query KEY PAR LABEL SQL [EXTRA_SETTINGS [MAX_ROUNDS]]
 	round_queries+=("$key|$2|$3|${5:-}|${6:-0}|$4")
 	LABEL[$key]=$3
 	[[ " ${keys[*]} " == *" $key "* ]] || keys+=("$key")
+}
+# set_base KEY BASE_KEY SHORT_NAME: report KEY as a ratio to BASE_KEY (not to the bare scan)
+set_base() {
+	BASE[$1]=$2
+	BASENAME[$1]=$3
 }
 
 # run_rounds: runs every query of round_queries once per round, reps rounds, each in a new
@@ -236,7 +293,7 @@ run_rounds() {
 				# a one-row statement first loads mlops, LAPACK, the model and llvmjit.
 				echo '\c'
 				settings "$jit" "$par"
-				echo "SELECT mlops.predict('b', ARRAY[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]::float8[]) \\g /dev/null"
+				echo "$preload_sql"
 				echo "$extra"
 				if [ "$have_pgss" = 1 ]; then echo "SELECT 'PGSS_RESET', pg_stat_statements_reset();"; fi
 				echo "EXPLAIN (ANALYZE, TIMING OFF) $sql;"
@@ -283,16 +340,40 @@ run_rounds() {
 	done
 }
 
+# pair_ratio NUM DEN ROWS JIT: median over the rounds of NUM's time / DEN's time in the same round
+pair_ratio() {
+	local num=$1 den=$2 n=$3 j=$4 r list=""
+	for r in $(seq 1 50); do
+		if [ -n "${RUN[$num|$n|$j|$r]:-}" ] && [ -n "${RUN[$den|$n|$j|$r]:-}" ]; then
+			list="$list ${RUN[$num|$n|$j|$r]}/${RUN[$den|$n|$j|$r]}"
+		fi
+	done
+	echo "$list" | tr ' ' '\n' | awk -F/ 'NF == 2 && $2 > 0 { print $1 / $2 }' | sort -g |
+		awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else printf "%.2f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
 report_query() { # report_query KEY PAR RUNS
 	local key=$1 par=$2 all=$3 best med ns base ratio="" extra=""
 	best=${MS[$key|$rows|$jit]}
 	med=${MED[$key|$rows|$jit]}
 	ns=$(awk -v ms="$best" -v n="$rows" 'BEGIN { printf "%.1f", ms * 1e6 / n }')
-	base="${MS[scan|$rows|$jit]:-}"
-	if [ -n "$base" ]; then
-		ratio=$(awk -v a="$best" -v b="$base" 'BEGIN { printf "%.2fx scan", a / b }')
+	if [ -n "${BASE[$key]+set}" ] && [ -z "${BASE[$key]}" ]; then
+		: # no baseline (the bare scans of the refinement tables)
+	elif [ -n "${BASE[$key]:-}" ]; then
+		# a ratio to its own baseline: of the best times, and in [brackets] the median over
+		# rounds of the ratio within a round
+		base="${MS[${BASE[$key]}|$rows|$jit]:-}"
+		if [ -n "$base" ]; then
+			ratio=$(awk -v a="$best" -v b="$base" -v n="${BASENAME[$key]}" 'BEGIN { printf "%.2fx %s", a / b, n }')
+			extra="[round median $(pair_ratio "$key" "${BASE[$key]}" "$rows" "$jit")]"
+		fi
+	else
+		base="${MS[scan|$rows|$jit]:-}"
+		if [ -n "$base" ]; then
+			ratio=$(awk -v a="$best" -v b="$base" 'BEGIN { printf "%.2fx scan", a / b }')
+		fi
 	fi
-	if [ "$jit" = on ]; then extra="jit ${JITMS[$key|$rows|$jit]} ms/run"; fi
+	if [ "$jit" = on ]; then extra="$extra jit ${JITMS[$key|$rows|$jit]} ms/run"; fi
 	if [ "$par" = par ]; then
 		extra="$extra workers ${WORKERS[$key|$rows|$jit]}"
 		# a function scan (train) shows no Gather: its inner plans are checked with auto_explain
@@ -301,7 +382,7 @@ report_query() { # report_query KEY PAR RUNS
 		*) extra="$extra (WARNING: asked for 2)" ;;
 		esac
 	fi
-	printf '  %-44s %9.1f ms %8s ns/row %11s  %s  runs (ms):%s\n' "${LABEL[$key]}" "$best" "$ns" "$ratio" "$extra" "$all"
+	printf '  %-44s %9.1f ms %8s ns/row %11s  %s  runs (ms):%s\n' "${LABEL[$key]}" "$best" "$ns" "$ratio" "${extra# }" "$all"
 }
 
 workdir="$MLOPS_CLUSTER_DIR/bench"
@@ -378,6 +459,16 @@ SQL
 	STATESIZE[$rows]=$(psql_q -c "SET jit = off; SELECT pg_column_size(mlops.fit_state(y, ARRAY[1, $xs])) FROM t")
 	echo "pg_column_size(mlops.fit_state(y, ARRAY[1, x1..x10])) = ${STATESIZE[$rows]} bytes"
 
+	# The refinement must not be wanted on this well-conditioned data, so that train's figures
+	# are those of its two scans; ols_fit keeps rows up to mlops.refine_memory, then drops them.
+	wanted=$(psql_q -c "SET jit = off; SELECT mlops.refinement_wanted(mlops.fit_state(y, ARRAY[1, $xs])) FROM t")
+	refined=$(psql_q -c "SELECT coalesce(m.statistics ->> 'refined', 'absent') FROM mlops.models m
+		JOIN mlops.deployed_models d USING (model_id) WHERE d.project = 'b'")
+	[ "$wanted" = f ] && [ "$refined" = absent ] ||
+		die "refinement on the ordinary data: refinement_wanted = $wanted, statistics->'refined' = $refined (expected f, absent)"
+	echo "refinement: not wanted (statistics->'refined' absent); ols_fit drops its rows at its first checkpoint" \
+		"(1024 rows), or past mlops.refine_memory ($((refine_kb * 1024 / (13 * 8))) rows of 1, x1..x10, y, w)"
+
 	for jit in $BENCH_JIT; do
 		echo ""
 		echo "-- $rows rows, JIT $jit --"
@@ -391,6 +482,13 @@ SQL
 			"SELECT mlops.ols_fit(y, ARRAY[1, $xs]) FROM t"
 		add_query ols_par par "ols_fit, 2 workers" \
 			"SELECT mlops.ols_fit(y, ARRAY[1, $xs]) FROM t"
+		if [ "$jit" = off ]; then
+			# the same with no rows kept for the refinement (ratios in the refinement summary)
+			add_query ols_rm0 serial "ols_fit, refine_memory = 0" \
+				"SELECT mlops.ols_fit(y, ARRAY[1, $xs]) FROM t" "SET mlops.refine_memory = 0;"
+			add_query ols_par_rm0 par "ols_fit, 2 workers, refine_memory = 0" \
+				"SELECT mlops.ols_fit(y, ARRAY[1, $xs]) FROM t" "SET mlops.refine_memory = 0;"
+		fi
 		# Forced JIT compiles every small catalog query that train runs too (seconds per call,
 		# whatever the table size), so with JIT on train runs in the first 2 rounds only; with
 		# the default thresholds only its two scans are compiled (when the table is big enough).
@@ -398,6 +496,12 @@ SQL
 			"SELECT * FROM mlops.train('b', 't', 'y', test_fraction => 0, deploy => 'always')" "" "$train_rounds"
 		add_query train_par par "train, 2 workers" \
 			"SELECT * FROM mlops.train('b', 't', 'y', test_fraction => 0, deploy => 'always')" "" "$train_rounds"
+		if [ "$jit" = off ] && [ "$rows" -le 2000000 ]; then
+			# train with the refinement off: the same two scans, since none is wanted here
+			add_query train_rc serial "train, refine_condition = 1e300" \
+				"SELECT * FROM mlops.train('b', 't', 'y', test_fraction => 0, deploy => 'always')" \
+				"SET mlops.refine_condition = 1e300;" 3
+		fi
 		if [ "$jit" = on ]; then
 			add_query train_jitdef serial "train, JIT at default jit_*_cost" \
 				"SELECT * FROM mlops.train('b', 't', 'y', test_fraction => 0, deploy => 'always')" \
@@ -446,6 +550,237 @@ SQL
 done
 
 # ---------------------------------------------------------------------------------------------
+# Refinement: well- and ill-conditioned tables small enough for ols_fit to keep their rows
+# ---------------------------------------------------------------------------------------------
+main_keys=("${keys[@]}")
+refine_keys=()
+# rk_prefix N: the rows of rk whose x4 is nearly 1: 70%, and past the last checkpoint (a power
+# of two) below row N
+rk_prefix() {
+	local n=$1 c=1
+	while [ $((c * 2)) -lt "$n" ]; do c=$((c * 2)); done
+	echo $(((c > n * 7 / 10 ? c : n * 7 / 10) + 1))
+}
+# pow2_below N: the largest power of two below N
+pow2_below() {
+	local c=1
+	while [ $((c * 2)) -lt "$1" ]; do c=$((c * 2)); done
+	echo "$c"
+}
+# make_refine_table NAME ROWS KIND: y on x1..x4 (KIND well: uniform, well conditioned; KIND
+# kept: x4 nearly constant in its first rows, see the head of this file) or on x1..x5 = x, x^2,
+# .., x^5 with x uniform in [60, 80] (KIND poly: ill conditioned).
+make_refine_table() {
+	local name=$1 n=$2 kind=$3 def ins prefix
+	if [ "$kind" = poly ]; then
+		def="x1 float8, x2 float8, x3 float8, x4 float8, x5 float8, y float8"
+		ins="SELECT x, x*x, x*x*x, x*x*x*x, x*x*x*x*x,
+				2.0 + 0.3*(x - 70) - 0.05*(x - 70)*(x - 70) + 0.002*(x - 70)*(x - 70)*(x - 70)
+				+ 0.5 * (random() - 0.5)
+			FROM (SELECT 60 + 20*random() AS x FROM generate_series(1, $n) OFFSET 0) s"
+	else
+		# kept: x4 = 1 + 1e-6 u (nearly the intercept) up to row prefix, past the last
+		# checkpoint (a power of two) before row n; then 1 + 20 (u - 0.5)
+		prefix=$n
+		if [ "$kind" = kept ]; then prefix=$(rk_prefix "$n"); fi
+		def="x1 float8, x2 float8, x3 float8, x4 float8, y float8"
+		ins="SELECT x1, x2, x3, x4, 1.0 + 2.0*x1 - 1.0*x2 + 0.5*x3 + 0.25*x4 + 0.5 * (random() - 0.5)
+			FROM (SELECT random() AS x1, 2*random() - 1 AS x2, 10*random() AS x3,
+						 CASE WHEN i <= $prefix THEN $([ "$kind" = kept ] && echo "1 + 1e-6*random()" || echo "random() - 5")
+							  ELSE 1 + 20*(random() - 0.5) END AS x4
+				  FROM generate_series(1, $n) i OFFSET 0) s"
+	fi
+	psql_q >/dev/null <<SQL || die "could not create the ${n}-row table $name"
+SET client_min_messages = warning;
+DROP TABLE IF EXISTS $name;
+BEGIN;
+CREATE TABLE $name ($def);
+SELECT setseed(0.75);
+INSERT INTO $name $ins;
+COMMIT;
+VACUUM (FREEZE, ANALYZE) $name;
+SQL
+	{
+		if [ "$have_prewarm" = 1 ]; then echo "SELECT pg_prewarm('$name');"; fi
+		echo "SET max_parallel_workers_per_gather = 0; SET jit = off;"
+		echo "SELECT sum(y) FROM $name; SELECT sum(y) FROM $name;"
+	} | psql_q >/dev/null
+}
+# fit_coef TABLE XS SETTINGS [ORDER]: ols_fit's coefficients (space-separated) and condition
+# number; with ORDER, over the rows in the order of x1 (ORDER BY in the aggregate)
+fit_coef() {
+	psql_q -c "SET jit = off; SET max_parallel_workers_per_gather = 0; $3" \
+		-c "SELECT array_to_string((f).coef, ' ') || ' | ' || (f).condition_number
+			FROM (SELECT mlops.ols_fit(y, ARRAY[1, $2]${4:+ ORDER BY x1}) AS f FROM $1) s" | tail -n 1
+}
+# max_rel_diff "A0 A1 .." "B0 B1 ..": max |a - b| / |b|
+max_rel_diff() {
+	awk -v a="$1" -v b="$2" 'BEGIN { n = split(a, x, " "); split(b, y, " "); m = 0
+		for (i = 1; i <= n; i++) { d = x[i] - y[i]; if (d < 0) d = -d; s = (y[i] < 0 ? -y[i] : y[i]); if (s > 0 && d / s > m) m = d / s }
+		printf "%.2g", m }'
+}
+# wanted TABLE XS [LIMIT]: mlops.refinement_wanted of the fit of the table (or its first rows)
+wanted() {
+	psql_q -c "SET jit = off; SET max_parallel_workers_per_gather = 0;
+		SELECT mlops.refinement_wanted(mlops.fit_state(y, ARRAY[1, $2])) FROM (SELECT * FROM $1 ${3:+LIMIT $3}) s" | tail -n 1
+}
+# train_refined PROJECT TABLE SETTINGS: statistics->'refined' of a model trained with SETTINGS
+train_refined() {
+	# (a model that train inserts is not visible to the statement that calls train)
+	psql_q -c "SET jit = off; $3" \
+		-c "SELECT model_id FROM mlops.train('$1', '$2', 'y', test_fraction => 0, deploy => 'always')" \
+		-c "SELECT coalesce(statistics ->> 'refined', 'absent') FROM mlops.models ORDER BY model_id DESC LIMIT 1" |
+		tail -n 1
+}
+# ols_pair KEY TABLE XS LABEL: ols_fit on TABLE, serial and 2 workers, with refine_memory = 0
+# (ratio to the scan of TABLE) and at the default settings (ratio to refine_memory = 0)
+ols_pair() {
+	local key=$1 tbl=$2 x=$3 label=$4
+	add_query "${key}_rm0" serial "$tbl: ols_fit, refine_memory = 0" \
+		"SELECT mlops.ols_fit(y, ARRAY[1, $x]) FROM $tbl" "SET mlops.refine_memory = 0;"
+	set_base "${key}_rm0" "rf_scan_$tbl" scan
+	add_query "$key" serial "$tbl: ols_fit ($label)" "SELECT mlops.ols_fit(y, ARRAY[1, $x]) FROM $tbl"
+	set_base "$key" "${key}_rm0" rm=0
+	add_query "${key}_par_rm0" par "$tbl: ols_fit 2 workers, refine_memory = 0" \
+		"SELECT mlops.ols_fit(y, ARRAY[1, $x]) FROM $tbl" "SET mlops.refine_memory = 0;"
+	set_base "${key}_par_rm0" "rf_scan_$tbl" scan
+	add_query "${key}_par" par "$tbl: ols_fit 2 workers ($label)" "SELECT mlops.ols_fit(y, ARRAY[1, $x]) FROM $tbl"
+	set_base "${key}_par" "${key}_par_rm0" rm=0
+}
+# train_pair KEY TABLE LABEL: train on TABLE with refine_condition = 1e300 and at the defaults
+train_pair() {
+	local key=$1 tbl=$2 label=$3
+	add_query "${key}_rc" serial "$tbl: train, refine_condition = 1e300" \
+		"SELECT * FROM mlops.train('$tbl', '$tbl', 'y', test_fraction => 0, deploy => 'always')" \
+		"SET mlops.refine_condition = 1e300;"
+	set_base "${key}_rc" "rf_scan_$tbl" scan
+	add_query "$key" serial "$tbl: train ($label)" \
+		"SELECT * FROM mlops.train('$tbl', '$tbl', 'y', test_fraction => 0, deploy => 'always')"
+	set_base "$key" "${key}_rc" rc=1e300
+}
+add_scan() { # add_scan TABLE NCOLS: sum(y+x1+..+xNCOLS)
+	add_query "rf_scan_$1" serial "$1: bare scan sum(y+x1+..+x$2)" "SELECT sum(y$(for i in $(seq 1 "$2"); do printf '+x%d' "$i"; done)) FROM $1"
+	set_base "rf_scan_$1" "" ""
+}
+
+if [ -n "$BENCH_REFINE_ROWS" ]; then
+	rows=$BENCH_REFINE_ROWS
+	jit=off
+	reps=${BENCH_REPS:-5}
+	preload_sql="SELECT (mlops.ols_fit(v, ARRAY[1, v])).r2 FROM (VALUES (1.0::float8), (2), (4)) s(v) \\g /dev/null"
+	echo ""
+	echo "== refinement: $rows rows, tables rw, rk (y on 1, x1..x4) and rp (y on 1, x, x^2, .., x^5), JIT off, best of $reps interleaved rounds =="
+	t0=$(date +%s)
+	make_refine_table rw "$rows" well
+	make_refine_table rk "$rows" kept
+	make_refine_table rp "$rows" poly
+	xw="x1, x2, x3, x4"
+	xp="x1, x2, x3, x4, x5"
+	# What the figures stand on (see the head of this file).
+	last_check=$(pow2_below "$(rk_prefix "$rows")")
+	w_wanted=$(wanted rw "$xw")
+	k_wanted=$(wanted rk "$xw")
+	k_first=$(wanted rk "$xw" "$last_check")
+	p_wanted=$(wanted rp "$xp")
+	[ "$w_wanted" = f ] && [ "$k_wanted" = f ] && [ "$k_first" = t ] && [ "$p_wanted" = t ] ||
+		die "refinement_wanted: rw $w_wanted, rk $k_wanted (its first $last_check rows: $k_first), rp $p_wanted (expected f, f (t), t)"
+	echo "refinement_wanted: rw f, rk f (its first $last_check rows, a checkpoint past which ols_fit keeps them: t), rp t"
+	for tbl in rw rk rp; do
+		if [ "$tbl" = rp ]; then x="$xp"; ncol=6; else x="$xw"; ncol=5; fi
+		kept_kb=$((rows * (ncol + 2) * 8 / 1024))
+		[ "$kept_kb" -le "$refine_kb" ] ||
+			die "the rows of $tbl take $kept_kb kB, more than mlops.refine_memory ($refine_kb kB): lower BENCH_REFINE_ROWS"
+		IFS='|' read -r c_def cond <<<"$(fit_coef "$tbl" "$x" "")"
+		IFS='|' read -r c_rm0 _ <<<"$(fit_coef "$tbl" "$x" "SET mlops.refine_memory = 0;")"
+		IFS='|' read -r c_rc _ <<<"$(fit_coef "$tbl" "$x" "SET mlops.refine_condition = 1e300;")"
+		d_ref=$(max_rel_diff "$c_def" "$c_rc")
+		d_rm0=$(max_rel_diff "$c_def" "$c_rm0")
+		d_rc=$(max_rel_diff "$c_rc" "$c_rm0")
+		# The default against refine_condition = 1e300 (which refines nothing): they differ by
+		# the refinement only when the rows were kept the same way; against refine_memory = 0
+		# the unrefined fits differ too, in their rounding (shown for information): keeping rows
+		# moves the state in memory and flushes it at the checkpoints, and the QR's last bits
+		# change with that, amplified by the condition number.
+		echo "$tbl: condition number$cond; rows of ols_fit: $kept_kb kB (mlops.refine_memory $refine_kb kB);" \
+			"coefficients, max relative difference: default vs refine_condition = 1e300 $d_ref," \
+			"default vs refine_memory = 0 $d_rm0, refine_condition = 1e300 vs refine_memory = 0 $d_rc"
+		if [ "$tbl" != rp ] && [ "$d_ref" != 0 ]; then die "$tbl: ols_fit refined although it should not ($d_ref)"; fi
+		if [ "$tbl" = rp ]; then
+			# A refined fit does not depend on the order of the rows (to the last bits); an
+			# unrefined one does, at this condition number.
+			IFS='|' read -r c_def_o _ <<<"$(fit_coef "$tbl" "$x" "" order)"
+			IFS='|' read -r c_rm0_o _ <<<"$(fit_coef "$tbl" "$x" "SET mlops.refine_memory = 0;" order)"
+			d_ord=$(max_rel_diff "$c_def_o" "$c_def")
+			d_ord0=$(max_rel_diff "$c_rm0_o" "$c_rm0")
+			echo "rp: rows in the order of x1 against the table's order: default $d_ord, refine_memory = 0 $d_ord0"
+			awk -v d="$d_ord" -v d0="$d_ord0" 'BEGIN { exit !(d <= 1e-13 && d0 > 1e-13) }' ||
+				die "rp: the default fit should not depend on the order of the rows, the unrefined one should: was it refined?"
+		fi
+	done
+	r_w=$(train_refined rw rw "")
+	r_p=$(train_refined rp rp "")
+	r_p_off=$(train_refined rp rp "SET mlops.refine_condition = 1e300;")
+	[ "$r_w" = absent ] && [ "$r_p" = true ] && [ "$r_p_off" = absent ] ||
+		die "train's statistics->'refined': rw $r_w, rp $r_p, rp with refine_condition = 1e300 $r_p_off (expected absent, true, absent)"
+	echo "train: statistics->'refined' absent on rw, true on rp (absent with refine_condition = 1e300);" \
+		"tables made and checked in $(($(date +%s) - t0)) s"
+
+	round_queries=()
+	add_scan rw 4
+	ols_pair rf_w rw "$xw" "dropped at 1024"
+	add_scan rk 4
+	ols_pair rf_k rk "$xw" "kept, not refined"
+	add_scan rp 5
+	ols_pair rf_p rp "$xp" "kept, refined"
+	add_query rf_p_rc serial "rp: ols_fit, refine_condition = 1e300" \
+		"SELECT mlops.ols_fit(y, ARRAY[1, $xp]) FROM rp" "SET mlops.refine_condition = 1e300;"
+	set_base rf_p_rc rf_p_rm0 rm=0
+	train_pair rf_wt rw "no refinement wanted"
+	train_pair rf_pt rp "refined: one extra scan"
+	run_rounds
+	refine_keys=("${keys[@]:${#main_keys[@]}}")
+	psql_q -c "DROP TABLE rw, rk, rp" >/dev/null
+	echo "(refinement at $rows rows took $(($(date +%s) - t0)) s)"
+fi
+
+if [ -n "$BENCH_REFINE_TRAIN_ROWS" ]; then
+	rows=$BENCH_REFINE_TRAIN_ROWS
+	jit=off
+	reps=${BENCH_REPS:-3}
+	preload_sql="SELECT (mlops.ols_fit(v, ARRAY[1, v])).r2 FROM (VALUES (1.0::float8), (2), (4)) s(v) \\g /dev/null"
+	echo ""
+	echo "== refinement: $rows rows, table rpl (as rp), JIT off, best of $reps interleaved rounds =="
+	t0=$(date +%s)
+	make_refine_table rpl "$rows" poly
+	xp="x1, x2, x3, x4, x5"
+	r_p=$(train_refined rpl rpl "")
+	[ "$r_p" = true ] || die "train's statistics->'refined' on rpl: $r_p (expected true)"
+	kept_kb=$((rows * 8 * 8 / 1024))
+	if [ "$kept_kb" -gt "$refine_kb" ]; then
+		rpl_kept="kept, dropped"
+		echo "rpl: its rows ($kept_kb kB) pass mlops.refine_memory ($refine_kb kB): ols_fit keeps them part way," \
+			"then drops them, and does not refine"
+	else
+		rpl_kept="kept, refined"
+		echo "rpl: its rows ($kept_kb kB) fit in mlops.refine_memory ($refine_kb kB): ols_fit keeps them and refines"
+	fi
+	keys_before=${#keys[@]}
+	round_queries=()
+	add_scan rpl 5
+	add_query rf_l_rm0 serial "rpl: ols_fit, refine_memory = 0" \
+		"SELECT mlops.ols_fit(y, ARRAY[1, $xp]) FROM rpl" "SET mlops.refine_memory = 0;"
+	set_base rf_l_rm0 rf_scan_rpl scan
+	add_query rf_l serial "rpl: ols_fit ($rpl_kept)" "SELECT mlops.ols_fit(y, ARRAY[1, $xp]) FROM rpl"
+	set_base rf_l rf_l_rm0 rm=0
+	train_pair rf_lt rpl "refined: one extra scan"
+	run_rounds
+	refine_keys+=("${keys[@]:$keys_before}")
+	psql_q -c "DROP TABLE rpl" >/dev/null
+	echo "(refinement at $rows rows took $(($(date +%s) - t0)) s)"
+fi
+keys=("${main_keys[@]}")
+
+# ---------------------------------------------------------------------------------------------
 # Summary
 # ---------------------------------------------------------------------------------------------
 ratio() { # ratio A B -> A/B with 2 decimals, or "-" when either is missing
@@ -457,19 +792,6 @@ verdict() {
 		if (v == "-" || v == "") { print "?"; exit }
 		ok = (op == "<=") ? (v <= l) : (v >= l)
 		print ok ? "met" : "NOT met" }'
-}
-
-echo ""
-# pair_ratio NUM DEN ROWS JIT: median over the rounds of NUM's time / DEN's time in the same round
-pair_ratio() {
-	local num=$1 den=$2 n=$3 j=$4 r list=""
-	for r in $(seq 1 50); do
-		if [ -n "${RUN[$num|$n|$j|$r]:-}" ] && [ -n "${RUN[$den|$n|$j|$r]:-}" ]; then
-			list="$list ${RUN[$num|$n|$j|$r]}/${RUN[$den|$n|$j|$r]}"
-		fi
-	done
-	echo "$list" | tr ' ' '\n' | awk -F/ 'NF == 2 && $2 > 0 { print $1 / $2 }' | sort -g |
-		awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else printf "%.2f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
 echo ""
@@ -512,6 +834,58 @@ for n in $BENCH_ROWS; do
 	row "error_stats (train scan 2) / bare scan" "$n" errstats scan "" ""
 	row "bare scan speed-up serial / 2 workers" "$n" scan scan_par "" ""
 done
+
+# extra_ms NUM DEN ROWS: median over the rounds of NUM's time - DEN's time in the same round (JIT off)
+extra_ms() {
+	local r list=""
+	for r in $(seq 1 50); do
+		if [ -n "${RUN[$1|$3|off|$r]:-}" ] && [ -n "${RUN[$2|$3|off|$r]:-}" ]; then
+			list="$list $(awk -v a="${RUN[$1|$3|off|$r]}" -v b="${RUN[$2|$3|off|$r]}" 'BEGIN { print a - b }')"
+		fi
+	done
+	echo "$list" | tr ' ' '\n' | { grep -v '^$' || true; } | sort -g |
+		awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else printf "%+.1f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+echo ""
+echo "== refinement (extended precision): what it costs =="
+echo "JIT off; each ratio is a query at the default settings (mlops.refine_memory = ${refine_kb} kB, mlops.refine_condition"
+echo "= $refine_condition) over the same query with the refinement switched off, in the same rounds: rm = 0 is"
+echo "SET mlops.refine_memory = 0 (no rows kept), rc = 1e300 SET mlops.refine_condition = 1e300 (nothing refined)."
+echo "[round] and \"extra ms\" are medians over the rounds of the ratio and of the difference within a round."
+echo "t: the ordinary data above, and rw ($BENCH_REFINE_ROWS rows): well conditioned, rows dropped at 1024; rk: rows kept, not"
+echo "refined; rp: rows kept and refined; rpl: rp at ${BENCH_REFINE_TRAIN_ROWS:-(skipped)} rows (rows kept while they fit in refine_memory)."
+fmt='%-46s %9s %8s %8s %9s\n'
+printf "$fmt" "measure" "rows" "JIT off" "[round]" "extra ms"
+printf "$fmt" "-------" "----" "-------" "-------" "--------"
+rrow() { # rrow LABEL ROWS NUM_KEY DEN_KEY
+	local n=$2
+	[ -n "${MS[$3|$n|off]:-}" ] && [ -n "${MS[$4|$n|off]:-}" ] || return 0
+	printf "$fmt" "$1" "$n" "$(ratio "${MS[$3|$n|off]:-}" "${MS[$4|$n|off]:-}")" "[$(pair_ratio "$3" "$4" "$n" off)]" \
+		"$(extra_ms "$3" "$4" "$n")"
+}
+for n in $BENCH_ROWS; do
+	rrow "t: ols_fit / rm = 0" "$n" ols ols_rm0
+	rrow "t: ols_fit 2 workers / rm = 0" "$n" ols_par ols_par_rm0
+	rrow "t: train / rc = 1e300" "$n" train train_rc
+done
+n=$BENCH_REFINE_ROWS
+if [ -n "$n" ]; then
+	rrow "rw: ols_fit (dropped at 1024) / rm = 0" "$n" rf_w rf_w_rm0
+	rrow "rw: ols_fit 2 workers / rm = 0" "$n" rf_w_par rf_w_par_rm0
+	rrow "rk: ols_fit (kept, not refined) / rm = 0" "$n" rf_k rf_k_rm0
+	rrow "rk: ols_fit 2 workers / rm = 0" "$n" rf_k_par rf_k_par_rm0
+	rrow "rp: ols_fit (kept, refined) / rm = 0" "$n" rf_p rf_p_rm0
+	rrow "rp: ols_fit 2 workers / rm = 0" "$n" rf_p_par rf_p_par_rm0
+	rrow "rp: ols_fit rc = 1e300 / rm = 0" "$n" rf_p_rc rf_p_rm0
+	rrow "rp: ols_fit (refined) / rc = 1e300" "$n" rf_p rf_p_rc
+	rrow "rw: train / rc = 1e300" "$n" rf_wt rf_wt_rc
+	rrow "rp: train (refined: extra scan) / rc = 1e300" "$n" rf_pt rf_pt_rc
+fi
+n=$BENCH_REFINE_TRAIN_ROWS
+if [ -n "$n" ]; then
+	rrow "rpl: ols_fit (${rpl_kept:-}) / rm = 0" "$n" rf_l rf_l_rm0
+	rrow "rpl: train (refined: extra scan) / rc = 1e300" "$n" rf_lt rf_lt_rc
+fi
 echo ""
 echo "ns/row, best (median):"
 printf '  %-44s' "query"
@@ -527,6 +901,18 @@ for k in "${keys[@]}"; do
 	done
 	echo ""
 done
+if [ "${#refine_keys[@]}" -gt 0 ]; then
+	echo ""
+	echo "refinement tables, ns/row JIT off, best (median):"
+	for k in "${refine_keys[@]}"; do
+		for n in $BENCH_REFINE_ROWS $BENCH_REFINE_TRAIN_ROWS; do
+			if [ -n "${MS[$k|$n|off]:-}" ]; then
+				printf '  %-44s %12s %s\n' "${LABEL[$k]}" "$n rows" "$(awk -v ms="${MS[$k|$n|off]}" -v md="${MED[$k|$n|off]}" -v n="$n" \
+					'BEGIN { printf "%.1f (%.1f)", ms * 1e6 / n, md * 1e6 / n }')"
+			fi
+		done
+	done
+fi
 echo ""
 sizes=""
 for n in $BENCH_ROWS; do sizes="$sizes ${STATESIZE[$n]}"; done
