@@ -22,12 +22,13 @@
  * (or aborts with FUZZ_IMPORT_STRICT=1).
  *
  * libFuzzer cannot see the server's coverage.  As a stand-in, every distinct
- * outcome (variant, SQLSTATE, primary message and detail with numbers and
- * unknown quoted words blanked) sets a counter in the section
- * __libfuzzer_extra_counters, which libFuzzer counts as a feature: an input
- * that reaches a check of import_model that no earlier input reached is kept
- * in the corpus.  The checks raise distinct details, so this follows the
- * validator's progress through the document, not its branches.
+ * outcome sets a counter in the section __libfuzzer_extra_counters, which
+ * libFuzzer counts as a feature: an outcome is the variant, the SQLSTATE and
+ * where the error was raised (each "PL/pgSQL function F line N" of its
+ * context, see HashWhere).  Every check of import_model is a statement of its
+ * own, so an input that fails at a check no earlier input reached, or that
+ * gets through, is kept in the corpus.  This follows the validator's
+ * statements, not its branches, and sees nothing of the C code under it.
  *
  * Environment: the usual PGHOST, PGPORT, PGUSER; FUZZ_DB (database with the
  * extension, default mlops_fuzz); FUZZ_STATEMENT_TIMEOUT (default 20s);
@@ -75,15 +76,6 @@ static int	nseen;
 
 static const char *const variant_name[2] = {"text -> jsonb cast", "binary jsonb parameter"};
 
-/* Quoted words that keep their identity in the outcome key: the format's vocabulary. */
-static const char *const known_words[] = {
-	"format", "format_version", "algorithm", "params", "target", "features", "intercept",
-	"coefficients", "statistics", "state", "n_rows", "n_skipped", "test_fraction", "relation",
-	"version", "project", "trained_at", "metrics", "train", "test", "eval", "cv", "n", "rmse",
-	"mae", "r2", "folds", "rmse_mean", "rmse_sd", "r2_mean", "r2_sd", "nulls", "skip", "error",
-	"margin", "incremental_column", "drop_collinear", "weights", "robust", "mlops-model",
-	"linear", "v1:", NULL
-};
 
 static void
 Die(const char *what, PGresult *res)
@@ -173,75 +165,47 @@ Fnv(uint32_t h, const char *s, size_t n)
 	return h;
 }
 
-/*
- * Hash of a message with digit runs dropped, each quoted word outside the
- * format's vocabulary blanked (quotes may hold JSON, with \" escapes), and
- * each JSON object or array reduced to {} or [].  With
- * whole, everything from the first to the last quote is blanked (the JSON
- * parser quotes raw input, which need not have balanced quotes).
- */
+/* Hash of s up to its first quote or colon: the fixed start of a message. */
 static uint32_t
-HashMessage(uint32_t h, const char *s, bool whole)
+HashPrefix(uint32_t h, const char *s)
 {
-	const char *last;
-
 	if (s == NULL)
 		return Fnv(h, "-", 1);
-	last = strrchr(s, '"');
-	while (*s)
+	return Fnv(h, s, strcspn(s, "\":"));
+}
+
+/*
+ * Hash of where an error was raised: every "PL/pgSQL function F line N" of the
+ * error's context (import_model's own line tells which of its checks failed;
+ * the frames inside it, which helper), or, when no PL/pgSQL frame is there (the
+ * document did not parse as JSON), the fixed start of the message only: the
+ * JSON parser is PostgreSQL's, and giving each of its details a feature of its
+ * own would fill the corpus with documents that never reach import_model.
+ * The text of the document, which messages quote, never enters the hash, so
+ * the outcomes are a small finite set: in effect the statements of
+ * import_model reached, the closest thing to its coverage a client can see.
+ */
+static uint32_t
+HashWhere(uint32_t h, PGresult *res)
+{
+	const char *ctx = PQresultErrorField(res, PG_DIAG_CONTEXT);
+	bool		framed = false;
+
+	for (const char *p = ctx; p && (p = strstr(p, "PL/pgSQL function ")) != NULL;)
 	{
-		if (isdigit((unsigned char) *s))
-		{
-			while (isdigit((unsigned char) *s))
-				s++;
-			h = Fnv(h, "#", 1);
-		}
-		else if ((*s == '{' || *s == '[') && !whole)
-		{
-			/* a JSON object or array from the document, quoted by format(): its kind only */
-			const char *p = s;
-			int			depth = 0;
+		const char *line = strstr(p, " line ");
+		const char *eol = strchr(p, '\n');
 
-			h = Fnv(h, *s == '{' ? "{}" : "[]", 2);
-			for (; *p; p++)
-			{
-				if (*p == '"')
-				{
-					for (p++; *p && *p != '"'; p++)
-						if (*p == '\\' && p[1])
-							p++;
-					if (!*p)
-						break;
-				}
-				else if (*p == '{' || *p == '[')
-					depth++;
-				else if ((*p == '}' || *p == ']') && --depth == 0)
-					break;
-			}
-			s = *p ? p + 1 : p;
-		}
-		else if (*s == '"' && whole)
-		{
-			h = Fnv(h, "\"Q\"", 3);
-			s = last + 1;
-		}
-		else if (*s == '"')
-		{
-			const char *end = s + 1;
-			bool		known = false;
-
-			while (*end && *end != '"')
-				end += (end[0] == '\\' && end[1]) ? 2 : 1;
-			for (int i = 0; known_words[i]; i++)
-				if ((size_t) (end - s - 1) == strlen(known_words[i]) &&
-					strncmp(s + 1, known_words[i], end - s - 1) == 0)
-					known = true;
-			h = known ? Fnv(h, s, end - s + 1) : Fnv(h, "\"Q\"", 3);
-			s = *end ? end + 1 : end;
-		}
-		else
-			h = Fnv(h, s++, 1);
+		if (line == NULL || (eol && line > eol))
+			break;
+		line += 6;
+		h = Fnv(h, p, line - p);
+		h = Fnv(h, line, strspn(line, "0123456789"));
+		framed = true;
+		p = line;
 	}
+	if (!framed)
+		h = HashPrefix(h, PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
 	return h;
 }
 
@@ -290,7 +254,6 @@ Check(int variant, PGresult *res, const uint8_t *data, size_t size)
 {
 	ExecStatusType st = PQresultStatus(res);
 	const char *sqlstate;
-	const char *primary;
 	uint32_t	key;
 	int			ci;
 
@@ -312,21 +275,17 @@ Check(int variant, PGresult *res, const uint8_t *data, size_t size)
 	ci = CodeIndex(sqlstate);
 	code_counts[variant][ci]++;
 	key = Fnv(2166136261u + variant, sqlstate, strlen(sqlstate));
-	primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-	if (strcmp(sqlstate, "22021") == 0 || strcmp(sqlstate, "22P05") == 0)
-		key = Fnv(key, "encoding", 8);	/* the bytes in the message are the input's */
-	else
-	{
-		/* the JSON parser's details quote the input as it is */
-		bool		json = primary && strstr(primary, "type json") != NULL;
-
-		key = HashMessage(key, primary, false);
-		key = HashMessage(key, PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL), json);
-	}
+	key = HashWhere(key, res);
 	if (debug_keys && !outcome_counters[key % NCOUNTERS])
-		fprintf(stderr, "new outcome %u: %s %s | %s\n", key % NCOUNTERS, sqlstate,
+	{
+		const char *ctx = PQresultErrorField(res, PG_DIAG_CONTEXT);
+		const char *where = ctx ? strstr(ctx, "import_model(text,jsonb) line ") : NULL;
+
+		fprintf(stderr, "new outcome %u: %s at %.*s: %s | %.100s\n", key % NCOUNTERS, sqlstate,
+				where ? (int) strcspn(where + 30, " ") + 30 : 1, where ? where : "-",
 				PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY),
 				PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL) ? PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL) : "");
+	}
 	outcome_counters[key % NCOUNTERS] = 1;
 
 	if (strncmp(sqlstate, "XX", 2) == 0 || strncmp(sqlstate, "58", 2) == 0)
