@@ -13,6 +13,7 @@
 #include <math.h>
 
 #include "access/htup_details.h"
+#include "common/int.h"
 #include "catalog/pg_type.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
@@ -95,6 +96,19 @@ FitStateAddRow(FitState *state, const double *x, double y)
 	FitStateAppend(state, x, y, 1.0);
 }
 
+/* Add a count of rows to another, with an error past int64. */
+static int64
+AddCount(int64 a, int64 b)
+{
+	int64		sum;
+
+	if (pg_add_s64_overflow(a, b, &sum))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("fit state row count out of range")));
+	return sum;
+}
+
 /* A palloc'd copy of the state with no rows left in its buffer (and none kept). */
 FitState *
 FitStateCopyFlushed(const FitState *state)
@@ -107,6 +121,13 @@ FitStateCopyFlushed(const FitState *state)
 	copy->flags &= ~FITSTATE_KEEPS_ROWS;
 	copy->nkept = 0;
 	FitStateFlush(copy);
+	/* values near the largest double can overflow the QR: say so rather than compute with it */
+	for (Size i = 0; i < (Size) FITSTATE_M(copy) * FITSTATE_M(copy); i++)
+		if (!isfinite(FITSTATE_R(copy)[i]))
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("the fit overflowed: the values are too large for double precision"),
+					 errhint("Rescale the columns.")));
 	return copy;
 }
 
@@ -537,7 +558,7 @@ mlops_fitstate_combine(PG_FUNCTION_ARGS)
 		/* s2 only counts skipped rows */
 		if (s1 == NULL)
 			s1 = FitStateCreate(0, 0, aggcxt);
-		s1->nskipped += s2->nskipped;
+		s1->nskipped = AddCount(s1->nskipped, s2->nskipped);
 		PG_RETURN_POINTER(s1);
 	}
 	if (s1 == NULL || s1->ncols == 0)
@@ -575,7 +596,8 @@ mlops_fitstate_combine(PG_FUNCTION_ARGS)
 	}
 
 	m = FITSTATE_M(s1);
-	s1->nskipped += s2->nskipped;
+	s1->nskipped = AddCount(s1->nskipped, s2->nskipped);
+	(void) AddCount(s1->nrows, s2->nrows);
 	if (!(s2->flags & FITSTATE_FIRST_ONES))
 		s1->flags &= ~FITSTATE_FIRST_ONES;
 	s1->flags |= (s2->flags & FITSTATE_WEIGHTED);
@@ -592,7 +614,7 @@ mlops_fitstate_combine(PG_FUNCTION_ARGS)
 		memcpy(r2, FITSTATE_R(s2), sizeof(double) * m * m);
 		LinalgFoldTriangle(FITSTATE_R(s1), r2, m);
 		pfree(r2);
-		s1->nrows += folded2;
+		s1->nrows = AddCount(s1->nrows, folded2);
 	}
 	PG_RETURN_POINTER(s1);
 }

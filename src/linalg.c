@@ -248,7 +248,12 @@ LinalgRank(const double *R, int ldr, int n, bool *aliased)
 	order = palloc(sizeof(int) * n);
 	for (j = 0; j < n; j++)
 	{
-		memcpy(a + (Size) j * n, R + (Size) j * ldr, sizeof(double) * (j + 1));
+		/*
+		 * Each column scaled to unit norm (the test below is relative to it):
+		 * the sums of squares cannot overflow, whatever the size of R.
+		 */
+		for (int i = 0; i <= j; i++)
+			a[i + (Size) j * n] = norms[j] > 0 ? R[i + (Size) j * ldr] / norms[j] : 0.0;
 		order[j] = j;
 	}
 	rank = n;
@@ -264,7 +269,7 @@ LinalgRank(const double *R, int ldr, int n, bool *aliased)
 		CHECK_FOR_INTERRUPTS();
 		for (i = j; i < n; i++)
 			ss += col[i] * col[i];
-		if (!(norms[order[j]] > 0) || sqrt(ss) <= RANK_TOLERANCE * norms[order[j]])
+		if (!(norms[order[j]] > 0) || sqrt(ss) <= RANK_TOLERANCE)
 		{
 			/* aliased: rotate it to the end of the active columns */
 			int			keep = order[j];

@@ -2221,7 +2221,7 @@ BEGIN
 	END IF;
 	SELECT k INTO v_key FROM jsonb_object_keys(v_params) k
 	WHERE k NOT IN ('intercept', 'nulls', 'margin', 'incremental_column', 'drop_collinear', 'folds',
-					'weights', 'robust') ORDER BY k LIMIT 1;
+					'weights', 'robust', 'bins') ORDER BY k LIMIT 1;
 	IF FOUND THEN
 		PERFORM mlops._invalid_model(format('Parameter "%s" is not a parameter of algorithm "linear".', v_key));
 	END IF;
