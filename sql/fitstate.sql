@@ -69,6 +69,14 @@ SELECT pg_temp.err(format($q$COPY (SELECT %L::bytea) TO '/tmp/mlops_regress_raw.
 	   pg_temp.err($q$COPY s2 FROM '/tmp/mlops_regress_raw.bin' WITH (FORMAT binary)$q$) AS copy_into_fitstate
 FROM raw;
 
+-- Extremes found by the fuzzers: row counts past int64, collinear columns of entries near
+-- 1e200 (the rank check scales its columns), and a fit that overflows double precision.
+SELECT pg_temp.err($$SELECT mlops.fitstate_combine(s, s) FROM (SELECT 'v1:1:4611686018427387904:4611686018427387904:1:400000000000000040080000000000004010000000000000'::mlops.fitstate s) x$$);
+SELECT (mlops.ols_fit(y, ARRAY[x, x])).coef FROM (SELECT g::float8 * 1e200 AS x, g::float8 AS y FROM generate_series(1, 3) g) s;
+SELECT round((r).coef[1]::numeric, 12) AS mean_y, (r).coef[2] AS aliased
+FROM (SELECT mlops.ols_fit(y, ARRAY[1, x]) AS r FROM (SELECT 1e200::float8 AS x, g::float8 AS y FROM generate_series(1, 3) g) s) q;
+SELECT pg_temp.err($$SELECT mlops.fit_state(y, ARRAY[x])::text FROM (SELECT 1.7e308::float8 * (g % 2 * 2 - 1) AS x, g::float8 AS y FROM generate_series(1, 4) g) s$$);
+
 RESET search_path;
 SET client_min_messages = warning;
 DROP SCHEMA regress_fitstate CASCADE;
