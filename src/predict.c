@@ -540,6 +540,16 @@ CallSiteProjectModel(FunctionCallInfo fcinfo, text *project)
 	}
 }
 
+/* A prediction of finite features that overflowed double precision is an error, as in explain. */
+static void
+CheckPrediction(const CachedModel *model, double v)
+{
+	if (unlikely(!isfinite(v)))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("prediction of project \"%s\" is out of range for type double precision", model->project)));
+}
+
 static void
 CheckFeature(const CachedModel *model, int j, double v)
 {
@@ -601,6 +611,7 @@ PredictArray(const CachedModel *model, ArrayType *features)
 		CheckFeature(model, j, x[j]);
 		sum += model->coef[j + off] * x[j];
 	}
+	CheckPrediction(model, sum);
 	return sum;
 }
 
@@ -774,5 +785,6 @@ mlops_predict_record(PG_FUNCTION_ARGS)
 		CheckFeature(model, j, v);
 		sum += model->coef[j + off] * v;
 	}
+	CheckPrediction(model, sum);
 	PG_RETURN_FLOAT8(sum);
 }
