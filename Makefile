@@ -56,3 +56,4 @@ test:
 bench:
 	bash test/setup.sh
 	bash test/bench/run.sh
+	bash test/bench/monitor.sh
