@@ -138,11 +138,14 @@ EOF
 echo "   table: $rows rows, $singles single-row statements, $multis multi-row statements"
 echo "   drift_log: $log_rows rows, sum(n_rows) $log_sum, sum(statements) $log_stmts"
 [ "$log_sum" = "$rows" ] || fail "sum(drift_log.n_rows) = $log_sum, but the table has $rows rows"
-[ "$singles" = "$tx_single" ] || fail "the table has $singles single-row statements, pgbench ran $tx_single"
-[ "$multis" = "$tx_multi" ] || fail "the table has $multis multi-row statements, pgbench ran $tx_multi"
+# pgbench leaves out of its counts the transactions of each client that ended after the
+# deadline: the table may hold up to one more per client (8) than pgbench reports
+counted() { [ "$1" -ge "$2" ] && [ "$1" -le $(($2 + 8)) ]; }
+counted "$singles" "$tx_single" || fail "the table has $singles single-row statements, pgbench ran $tx_single"
+counted "$multis" "$tx_multi" || fail "the table has $multis multi-row statements, pgbench ran $tx_multi"
 [ "$log_rows" = "$((singles + multis))" ] ||
 	fail "drift_log has $log_rows rows, but $((singles + multis)) statements wrote rows ($singles + $multis)"
-[ "$log_rows" = "$((tx_single + tx_multi))" ] ||
+counted "$log_rows" "$((tx_single + tx_multi))" ||
 	fail "drift_log has $log_rows rows, pgbench ran $((tx_single + tx_multi)) inserting transactions"
 [ "$log_stmts" = "$log_rows" ] || fail "sum(drift_log.statements) = $log_stmts for $log_rows rows"
 [ "$log_models" = "$log_rows" ] || fail "only $log_models of $log_rows drift_log rows name the deployed model"

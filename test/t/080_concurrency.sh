@@ -214,14 +214,17 @@ q -c "SELECT '      ' || kind || ' ' || sqlstate || ': ' || count(*)
 		  || coalesce(' (deployed ' || count(*) FILTER (WHERE deployed) || ')', '')
 	  FROM outcome WHERE kind <> 'setup' GROUP BY kind, sqlstate ORDER BY kind, sqlstate" || exit 2
 # each script's transactions = its recorded outcomes
+# pgbench leaves out of its counts the transactions of each client that ended after the
+# deadline: a table may hold up to one more per client (8) than pgbench reports
+counted() { [ "$1" -ge "$2" ] && [ "$1" -le $(($2 + 8)) ]; }
 for pair in train_never:train_never train_better:train_if_better deploy_latest:deploy_latest \
 	deploy_best:deploy_best deploy_version:deploy_version rollback:rollback; do
 	script=${pair%%:*} kind=${pair#*:}
 	n=$(q -c "SELECT count(*) FROM outcome WHERE kind = '$kind'") || exit 2
-	[ "$n" = "${tx[$script]}" ] || fail "$script: pgbench ran ${tx[$script]} transactions, outcome has $n rows"
+	counted "$n" "${tx[$script]}" || fail "$script: pgbench ran ${tx[$script]} transactions, outcome has $n rows"
 done
 n=$(q -c "SELECT count(*) FROM plog") || exit 2
-[ "$n" = "${tx[predict]}" ] || fail "predict: pgbench ran ${tx[predict]} transactions, plog has $n rows"
+counted "$n" "${tx[predict]}" || fail "predict: pgbench ran ${tx[predict]} transactions, plog has $n rows"
 n=$(q -c "SELECT count(*) FROM abort_seen") || exit 2
 [ "$n" = 0 ] || fail "abort_seen, written only in rolled-back transactions, has $n rows"
 bad=$(q -c "SELECT string_agg(DISTINCT sqlstate || ' ' || coalesce(message, ''), '; ') FROM outcome
