@@ -84,31 +84,13 @@ mlops_bin_counts_accum(PG_FUNCTION_ARGS)
 Datum
 mlops_bin_counts_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt;
+	Datum		result;
 	ArrayType  *a;
 	ArrayType  *b;
 	int			k;
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("mlops.bin_counts_combine called in non-aggregate context")));
-	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
-	b = PG_GETARG_ARRAYTYPE_P(1);
-	if (PG_ARGISNULL(0))
-	{
-		MemoryContext old = MemoryContextSwitchTo(aggcxt);
-
-		a = DatumGetArrayTypePCopy(PointerGetDatum(b));
-		MemoryContextSwitchTo(old);
-		PG_RETURN_POINTER(a);
-	}
-	a = PG_GETARG_ARRAYTYPE_P(0);
+	if (CombineArrayStates(fcinfo, "mlops.bin_counts_combine", &a, &b, &result))
+		return result;
 	k = ARR_DIMS(a)[0];
 	if (ARR_NDIM(a) != 1 || ARR_NDIM(b) != 1 || ARR_DIMS(b)[0] != k || ARR_HASNULL(a) || ARR_HASNULL(b) ||
 		ARR_ELEMTYPE(a) != INT8OID || ARR_ELEMTYPE(b) != INT8OID)
@@ -392,7 +374,7 @@ mlops_baseline_stats_accum_array(PG_FUNCTION_ARGS)
 Datum
 mlops_baseline_stats_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt;
+	Datum		result;
 	ArrayType  *a;
 	ArrayType  *b;
 	double	   *sa;
@@ -400,26 +382,8 @@ mlops_baseline_stats_combine(PG_FUNCTION_ARGS)
 	int			nord,
 				k;
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("mlops.baseline_stats_combine called in non-aggregate context")));
-	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
-	b = PG_GETARG_ARRAYTYPE_P(1);
-	if (PG_ARGISNULL(0))
-	{
-		MemoryContext old = MemoryContextSwitchTo(aggcxt);
-
-		a = DatumGetArrayTypePCopy(PointerGetDatum(b));
-		MemoryContextSwitchTo(old);
-		PG_RETURN_POINTER(a);
-	}
-	a = PG_GETARG_ARRAYTYPE_P(0);
+	if (CombineArrayStates(fcinfo, "mlops.baseline_stats_combine", &a, &b, &result))
+		return result;
 	{
 		int			n2,
 					k2;

@@ -21,6 +21,43 @@
 PG_FUNCTION_INFO_V1(mlops_error_stats_accum);
 PG_FUNCTION_INFO_V1(mlops_error_stats_accum_array);
 PG_FUNCTION_INFO_V1(mlops_error_stats_combine);
+
+/*
+ * The common start of the combine function of an aggregate whose state is an
+ * array.  When one side is NULL the answer is known: the other side (NULL if
+ * both are), or a copy of the second state in the aggregate's context; then it
+ * is in *result (with fcinfo->isnull set for NULL) and the return is true.
+ * Otherwise *a (the state to fold into, in the aggregate's context) and *b are
+ * the two states and the return is false.
+ */
+bool
+CombineArrayStates(FunctionCallInfo fcinfo, const char *fname, ArrayType **a, ArrayType **b, Datum *result)
+{
+	MemoryContext aggcxt;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s called in non-aggregate context", fname)));
+	*a = *b = NULL;
+	if (PG_ARGISNULL(1))
+	{
+		fcinfo->isnull = PG_ARGISNULL(0);
+		*result = fcinfo->isnull ? (Datum) 0 : PG_GETARG_DATUM(0);
+		return true;
+	}
+	*b = PG_GETARG_ARRAYTYPE_P(1);
+	if (PG_ARGISNULL(0))
+	{
+		MemoryContext old = MemoryContextSwitchTo(aggcxt);
+
+		*result = PointerGetDatum(DatumGetArrayTypePCopy(PointerGetDatum(*b)));
+		MemoryContextSwitchTo(old);
+		return true;
+	}
+	*a = PG_GETARG_ARRAYTYPE_P(0);
+	return false;
+}
 PG_FUNCTION_INFO_V1(mlops_error_stats_final);
 
 #define ES_N		0

@@ -8,6 +8,7 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "utils/array.h"
 
 /* Columns of x a fit may have; bounds the state to (p + 1)^2 doubles plus a block of rows. */
 #define MLOPS_MAX_COLUMNS		1000
@@ -133,6 +134,10 @@ extern void LinalgRFactor(double *A, int m, int n);
 extern double RegularizedIncompleteBeta(double a, double b, double x);
 extern double StudentTTwoSidedP(double t, double df);
 extern double FUpperTailP(double f, double df1, double df2);
+
+/* metrics.c */
+extern bool CombineArrayStates(FunctionCallInfo fcinfo, const char *fname, ArrayType **a,
+							   ArrayType **b, Datum *result);
 
 /* olsresult.c */
 extern Datum OlsResultDatum(FunctionCallInfo fcinfo, FitState *state, const char *const *names,

@@ -632,33 +632,15 @@ mlops_residual_moments_accum_array(PG_FUNCTION_ARGS)
 Datum
 mlops_residual_moments_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt;
+	Datum		result;
 	ArrayType  *a;
 	ArrayType  *b;
 	double	   *sa;
 	const double *sb;
 	int			len;
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("mlops.residual_moments_combine called in non-aggregate context")));
-	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
-	b = PG_GETARG_ARRAYTYPE_P(1);
-	if (PG_ARGISNULL(0))
-	{
-		MemoryContext old = MemoryContextSwitchTo(aggcxt);
-
-		a = DatumGetArrayTypePCopy(PointerGetDatum(b));
-		MemoryContextSwitchTo(old);
-		PG_RETURN_POINTER(a);
-	}
-	a = PG_GETARG_ARRAYTYPE_P(0);
+	if (CombineArrayStates(fcinfo, "mlops.residual_moments_combine", &a, &b, &result))
+		return result;
 	{
 		int			pa,
 					pb;

@@ -524,34 +524,21 @@ mlops_robust_cov_accum_columns(PG_FUNCTION_ARGS)
 Datum
 mlops_robust_cov_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt;
+	Datum		result;
 	ArrayType  *a;
+	ArrayType  *b;
 	double	   *s1;
 	const double *s2;
 	int			p;
 	Size		tri;
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("mlops.robust_cov_combine called in non-aggregate context")));
-	if (PG_ARGISNULL(1))
+	if (CombineArrayStates(fcinfo, "mlops.robust_cov_combine", &a, &b, &result))
 	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+		if (b != NULL)
+			(void) StateOf(b);	/* the copied state must be a state too */
+		return result;
 	}
-	s2 = StateOf(PG_GETARG_ARRAYTYPE_P(1));
-	if (PG_ARGISNULL(0))
-	{
-		/* a copy of the second state in the aggregate's context */
-		ArrayType  *src = PG_GETARG_ARRAYTYPE_P(1);
-
-		a = (ArrayType *) MemoryContextAlloc(aggcxt, VARSIZE(src));
-		memcpy(a, src, VARSIZE(src));
-		PG_RETURN_POINTER(a);
-	}
-	a = PG_GETARG_ARRAYTYPE_P(0);
+	s2 = StateOf(b);
 	s1 = StateOf(a);
 	p = (int) s1[RC_P];
 	tri = RC_TRI(p);
