@@ -975,6 +975,7 @@ DECLARE
 	v_dropped_features text[] := '{}';
 	v_weights text;
 	v_fitcall text;
+	v_xarray text;
 	v_moments float8[];
 	v_extra jsonb := '{}';
 	v_lambda float8;
@@ -1168,11 +1169,11 @@ BEGIN
 	v_split := mlops._split_sql(v_rel, v_target, v_fraction);
 	v_names := CASE WHEN v_intercept THEN ARRAY['(intercept)'] ELSE '{}' END || v_features;
 	v_argmap := mlops._argmap(v_target, v_features, v_intercept);
+	/* x as one array expression, for the aggregates that take (y, x float8[], w) */
+	v_xarray := CASE WHEN v_xcount <= 90 THEN 'ARRAY[' || substr(v_xargs, 3) || ']' ELSE substr(v_xargs, 3) END;
 	/* the arguments of the fit: (y, x1, ..., xp), or (y, ARRAY[x1, ..., xp], w) */
 	IF v_weights IS NOT NULL THEN
-		v_fitcall := format('mlops.fit_state(%s, %s, %I::float8)', v_ycol,
-							CASE WHEN v_xcount <= 90 THEN 'ARRAY[' || substr(v_xargs, 3) || ']'
-								 ELSE substr(v_xargs, 3) END, v_weights);
+		v_fitcall := format('mlops.fit_state(%s, %s, %I::float8)', v_ycol, v_xarray, v_weights);
 	ELSE
 		v_fitcall := format('%s(%s%s)',
 							CASE WHEN v_xcount <= 90 THEN 'mlops.fit_columns' ELSE 'mlops.fit_state' END,
@@ -1268,9 +1269,7 @@ BEGIN
 			 */
 			IF mlops.refinement_wanted(v_state) THEN
 				v_sql := format('SELECT mlops.residual_moments($1, %s, %s, %s) FROM %s WHERE NOT (%s)',
-								v_ycol,
-								CASE WHEN v_xcount <= 90 THEN 'ARRAY[' || substr(v_xargs, 3) || ']'
-									 ELSE substr(v_xargs, 3) END,
+								v_ycol, v_xarray,
 								coalesce(quote_ident(v_weights) || '::float8', '1::float8'),
 								v_rel, v_split);
 				EXECUTE v_sql INTO v_moments USING v_res.coef;
@@ -1283,9 +1282,7 @@ BEGIN
 		IF v_robust IS NOT NULL AND v_state IS NOT NULL THEN
 			v_sql := format('SELECT mlops.robust_cov($1, $2, %s, %s%s) FROM %s WHERE NOT (%s)',
 							v_ycol,
-							CASE WHEN v_xcount <= 90 AND v_weights IS NULL THEN substr(v_xargs, 3)
-								 WHEN v_xcount <= 90 THEN 'ARRAY[' || substr(v_xargs, 3) || ']'
-								 ELSE substr(v_xargs, 3) END,
+							CASE WHEN v_weights IS NULL THEN substr(v_xargs, 3) ELSE v_xarray END,
 							CASE WHEN v_weights IS NOT NULL THEN ', ' || quote_ident(v_weights) || '::float8'
 								 ELSE '' END,
 							v_rel, v_split);
