@@ -10,13 +10,18 @@ OBJS = \
 	src/olsresult.o \
 	src/distributions.o \
 	src/predict.o \
+	src/encoding.o \
 	src/holdout.o \
 	src/metrics.o \
 	src/ridge.o \
+	src/elasticnet.o \
+	src/logistic.o \
+	src/logisticfit.o \
 	src/refine.o \
 	src/robust.o \
 	src/baseline.o \
-	src/drift.o
+	src/drift.o \
+	src/vecsum.o
 
 DATA = $(wildcard src/sql/mlops--*.sql)
 

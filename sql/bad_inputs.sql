@@ -75,12 +75,11 @@ SELECT pg_temp.err_rows($$SELECT * FROM mlops.train('p', 't', 'flag')$$);
 SELECT pg_temp.err_rows($$SELECT * FROM mlops.train('p', 't', 'js')$$);
 SELECT pg_temp.err_rows($$SELECT * FROM mlops.train('p', 't', 'arr')$$);
 SELECT pg_temp.err_rows($$SELECT * FROM mlops.train('p', 't', 'o')$$);
-SELECT pg_temp.err_rows($$SELECT * FROM mlops.train('p', 'text_a', 'y', ARRAY['a', 'b'])$$);
-SELECT pg_temp.err_rows($$SELECT * FROM mlops.train('p', 'bool_a', 'y', ARRAY['a', 'b'])$$);
+-- (text, enum and boolean features are one-hot encoded: sql/categorical.sql)
 SELECT pg_temp.err_rows($$SELECT * FROM mlops.train('p', 'json_a', 'y', ARRAY['a', 'b'])$$);
 SELECT pg_temp.err_rows($$SELECT * FROM mlops.train('p', 'arr_a', 'y', ARRAY['a', 'b'])$$);
+-- a text feature with a level on almost every row: more coefficients than rows
 SELECT pg_temp.err_rows($$SELECT * FROM mlops.train('p', 't', 'y', ARRAY['a', 'txt'])$$);
-SELECT pg_temp.err_rows($$SELECT * FROM mlops.train('p', 't', 'y', ARRAY['a', 'flag'])$$);
 -- relations that are not tables: a view trains, the others have no rows to read
 SELECT pg_temp.err_rows($$SELECT version FROM mlops.train('p', 'v', 'y', ARRAY['a', 'b'], deploy => 'never')$$);
 SELECT mlops.drop_project('p');

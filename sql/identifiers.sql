@@ -198,7 +198,11 @@ RESET mlops.drift_check_interval;
 -- names that do not exist are errors that quote them, never SQL
 SELECT pg_temp.err($$SELECT * FROM mlops.train('p', '"Sch ""é"" ''q''; -- /* \"."x; DROP TABLE victim; --"', 'y''); DROP TABLE victim; --')$$);
 SELECT pg_temp.err($$SELECT * FROM mlops.train('p', '"Sch ""é"" ''q''; -- /* \"."x; DROP TABLE victim; --"', 'Y''); DROP TABLE victim; --', ARRAY['日本 B\'])$$);
-SELECT pg_temp.err($$SELECT * FROM mlops.train('p', '"Sch ""é"" ''q''; -- /* \"."x; DROP TABLE victim; --"', 'Y''); DROP TABLE victim; --', ARRAY['Note "txt"'])$$);
+-- (a text column is a categorical feature: its name and its levels reach the scans quoted)
+SELECT pg_temp.err($$SELECT * FROM mlops.train('p', '"Sch ""é"" ''q''; -- /* \"."x; DROP TABLE victim; --"', 'Y''); DROP TABLE victim; --', ARRAY['Note "txt"'], deploy => 'never')$$);
+SELECT m.features, m.encoding -> 0 ->> 'column' AS encoded_column, m.encoding -> 0 ->> 'reference' AS reference
+FROM mlops.models m JOIN mlops.projects p USING (project_id) WHERE p.name = 'p';
+SELECT mlops.drop_project('p');
 SELECT pg_temp.err($$SELECT * FROM mlops.train('p', '"Sch ""é"" ''q''; -- /* \"."x; DROP TABLE victim; --"', 'Y''); DROP TABLE victim; --', params => '{"weights": "w -- eight"}')$$);
 SELECT pg_temp.err($$SELECT * FROM mlops.train('p', '"Sch ""é"" ''q''; -- /* \"."x; DROP TABLE victim; --"', 'Y''); DROP TABLE victim; --', params => '{"weights": "Note \"txt\""}')$$);
 SELECT pg_temp.err($$SELECT * FROM mlops.train('p', '"Sch ""é"" ''q''; -- /* \"."x; DROP TABLE victim; --"', 'Y''); DROP TABLE victim; --', params => '{"incremental_column": "id''; SELECT 1; --"}')$$);

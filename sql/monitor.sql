@@ -57,6 +57,36 @@ INSERT INTO live SELECT a + 100, b, NULL FROM tr;
 SELECT count(*) AS alerts FROM mlops.alerts;
 SELECT project, feature, status FROM mlops.drift_status ORDER BY feature;
 
+-- The running totals of the window (mlops.drift_totals): after one more check, in the same
+-- transaction (one now(), one window), they hold every summary of the window once.
+BEGIN;
+SELECT mlops.check_drift('m') AS raised;
+SELECT l.model_id = t.model_id AS same_model, t.statements, l.statements AS logged_statements,
+	   t.n_rows, l.n_rows AS logged_rows, t.n = l.n AS same_n, t.counts = l.counts AS same_counts,
+	   t.sums = l.sums AS same_sums
+FROM (SELECT model_id, sum(statements) AS statements, sum(n_rows) AS n_rows,
+			 ARRAY(SELECT sum(x)::bigint FROM mlops.drift_log d, unnest(d.n) WITH ORDINALITY u(x, i)
+				   WHERE NOT d.compacted GROUP BY i ORDER BY i) AS n,
+			 ARRAY(SELECT sum(x)::bigint FROM mlops.drift_log d, unnest(d.counts) WITH ORDINALITY u(x, i)
+				   WHERE NOT d.compacted GROUP BY i ORDER BY i) AS counts,
+			 ARRAY(SELECT sum(x) FROM mlops.drift_log d, unnest(d.sums) WITH ORDINALITY u(x, i)
+				   WHERE NOT d.compacted GROUP BY i ORDER BY i) AS sums
+	  FROM mlops.drift_log WHERE NOT compacted GROUP BY model_id) l
+LEFT JOIN mlops.drift_totals t ON t.model_id = l.model_id AND t.window_start = mlops._drift_window_start(now());
+SELECT count(*) AS totals_rows FROM mlops.drift_totals;
+COMMIT;
+SELECT count(*) AS checked_projects, bool_and(horizon IS NOT NULL) AS have_horizon FROM mlops.drift_checks;
+
+-- element-wise sums
+SELECT mlops.vec_add('{1,2,3}'::bigint[], '{10,20,30}') AS ints, mlops.vec_add('{0.5,1}'::float8[], '{0.25,-1}') AS floats;
+SELECT mlops.vec_sum(a) AS sum FROM (VALUES ('{1,2}'::bigint[]), (NULL), ('{3,4}'), ('{5,6}')) v(a);
+SELECT mlops.vec_sum(a) AS sum FROM (VALUES (NULL::float8[])) v(a);
+SELECT pg_temp.err($$SELECT mlops.vec_add('{1,2}'::bigint[], '{1}')$$);
+SELECT pg_temp.err($$SELECT mlops.vec_add('{1,NULL}'::bigint[], '{1,2}')$$);
+SELECT pg_temp.err($$SELECT mlops.vec_add('{{1},{2}}'::float8[], '{{1},{2}}')$$);
+SELECT pg_temp.err($$SELECT mlops.vec_add('{9223372036854775807}'::bigint[], '{1}')$$);
+SELECT pg_temp.err($$SELECT mlops.vec_sum(a) FROM (VALUES ('{1,2}'::float8[]), ('{1,2,3}')) v(a)$$);
+
 -- compact_drift rolls the statements up per day; drift sees the same figures
 CREATE TEMPORARY TABLE before AS SELECT * FROM mlops.drift('m', '-infinity');
 SELECT mlops.compact_drift('0 seconds') AS rolled_up;
@@ -108,6 +138,50 @@ SELECT count(*) AS triggers FROM pg_trigger WHERE tgrelid = 'live'::regclass;
 SELECT (SELECT count(*) FROM mlops.drift_log) AS logs, (SELECT count(*) FROM mlops.alerts) AS alerts,
 	   (SELECT count(*) FROM mlops.monitors) AS monitors, (SELECT count(*) FROM mlops.baselines) AS baselines;
 INSERT INTO live VALUES (1, 1, 1);
+
+-- A model with a categorical feature: its rows are binned by level (the reference a, then b
+-- and c, then one bin for other values, which count as out of range); the prediction uses the
+-- level's design column, all zeros for an unseen level.  y = 1 + 2x + 3[c = b] + 5[c = c].
+CREATE TABLE cat_tr AS
+SELECT (ARRAY['a', 'b', 'c'])[i % 3 + 1] AS c, (i % 10)::float8 AS x,
+	   1 + 2 * (i % 10) + CASE i % 3 WHEN 1 THEN 3 WHEN 2 THEN 5 ELSE 0 END AS y
+FROM generate_series(1, 300) i;
+SELECT count(*) FROM mlops.train('cat', 'cat_tr', 'y', ARRAY['c', 'x'], test_fraction => 0, deploy => 'always');
+SELECT ordinal, feature, n, edges, counts FROM mlops.baselines b JOIN mlops.deployed_models d USING (model_id)
+WHERE d.project = 'cat' AND ordinal = 1;
+CREATE TABLE cat_live (c text, x float8, y float8);
+SELECT mlops.monitor('cat', 'cat_live');
+SET mlops.drift_min_rows = 10;
+-- 30 a, 10 b, 20 z (unseen), all with x = 1: predictions 3, 6 and 3
+INSERT INTO cat_live SELECT CASE WHEN i <= 30 THEN 'a' WHEN i <= 40 THEN 'b' ELSE 'z' END, 1, NULL
+FROM generate_series(1, 60) i;
+SELECT bins, cardinality(counts) AS elements, counts[11:14] AS c_counts, n[2] AS c_n, above[2] AS c_unseen,
+	   round(sums[1]::numeric, 9) AS prediction_sum
+FROM mlops.drift_log l JOIN mlops.projects p USING (project_id) WHERE p.name = 'cat';
+-- the PSI of c from those counts, by the documented formula: live {30, 10, 0, 20} of 60,
+-- baseline {100, 100, 100, 0} of 300, shares (count + 0.5) / (total + 0.5 * 4)
+SELECT d.feature, d.n_live, d.out_of_range, d.status,
+	   abs(d.psi - (SELECT sum((l - b) * ln(l / b))
+					FROM unnest(ARRAY[30, 10, 0, 20], ARRAY[100, 100, 100, 0]) u(lc, bc),
+						 LATERAL (SELECT (lc + 0.5) / 62.0 AS l, (bc + 0.5) / 302.0 AS b) s)) < 1e-12 AS psi_ok
+FROM mlops.drift('cat', '-infinity') d WHERE d.feature = 'c';
+RESET mlops.drift_min_rows;
+SELECT mlops.drop_project('cat');
+
+-- A logistic model: the prediction binned is P(y = 1), as predict_proba gives it, and the live
+-- error is the target (boolean) minus that probability
+CREATE TABLE lg_tr AS SELECT i::float8 AS x, (i % 7 < 3 + (i > 50)::int * 2) AS y FROM generate_series(1, 100) i;
+SELECT count(*) FROM mlops.train('lg', 'lg_tr', 'y', ARRAY['x'], 'logistic', test_fraction => 0, deploy => 'always');
+CREATE TABLE lg_live (x float8, y boolean);
+SELECT mlops.monitor('lg', 'lg_live');
+INSERT INTO lg_live SELECT i, i % 2 = 0 FROM generate_series(1, 20) i;
+SELECT l.n[1] AS predictions, abs(l.sums[1] - s.p) < 1e-12 AS prediction_sum_ok, l.err_n,
+	   abs(l.err_sse - s.sse) < 1e-12 AS error_ok
+FROM mlops.drift_log l JOIN mlops.projects p USING (project_id),
+	 (SELECT sum(mlops.predict_proba('lg', ARRAY[x])) AS p,
+			 sum((y::int - mlops.predict_proba('lg', ARRAY[x])) ^ 2) AS sse FROM lg_live) s
+WHERE p.name = 'lg';
+SELECT mlops.drop_project('lg');
 
 RESET search_path;
 SET client_min_messages = warning;

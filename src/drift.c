@@ -27,14 +27,22 @@
 #include <limits.h>
 #include <math.h>
 
+#include "access/genam.h"
+#include "access/heapam.h"
 #include "access/htup_details.h"
+#include "access/table.h"
 #include "access/xact.h"
+#include "catalog/index.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
+#include "commands/sequence.h"
 #include "commands/trigger.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
+#include "executor/tuptable.h"
 #include "miscadmin.h"
+#include "nodes/execnodes.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/float.h"
@@ -45,10 +53,12 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
 #include "mlops.h"
+#include "logistic.h"
 
 PG_FUNCTION_INFO_V1(mlops_drift_trigger);
 
@@ -67,7 +77,9 @@ typedef enum DriftConv
 	DRIFT_INT2,
 	DRIFT_INT4,
 	DRIFT_INT8,
-	DRIFT_NUMERIC
+	DRIFT_NUMERIC,
+	DRIFT_BOOL,					/* 0 or 1: a logistic model's target */
+	DRIFT_LEVEL					/* a categorical feature: its level's position */
 } DriftConv;
 
 /* What a project's monitoring of one table comes to. */
@@ -80,7 +92,11 @@ typedef enum DriftStatus
 
 /*
  * What a statement needs.  Ordinals as in mlops.baselines: 0 is the
- * prediction, 1 .. p the features in the model's order.
+ * prediction, 1 .. p the features in the model's order.  A categorical
+ * feature (a model with an encoding) is binned by the position of its
+ * level in the baseline's list, the reference level first, L for a value
+ * that is none of its L levels (counted as out of range); its bins are its
+ * own number, so ordinal i has nb[i] bins, at off[i] in the counts.
  */
 typedef struct DriftPlan
 {
@@ -89,15 +105,23 @@ typedef struct DriftPlan
 	int64		project_id;
 	int64		model_id;
 	int			p;				/* features */
-	int			k;				/* bins per ordinal */
-	double	   *coef;			/* [0 .. p]: intercept (0 without one), then per feature */
-	double	   *edges;			/* (p + 1) x (k - 1) inner edges, by ordinal */
+	int			k;				/* bins of ordinal 0 */
+	int		   *nb;				/* [0 .. p]: bins of each ordinal */
+	int		   *off;			/* [0 .. p]: where its bins start in the counts */
+	int		   *eoff;			/* [0 .. p]: where its nb[i] - 1 edges start in edges */
+	int			nbins;			/* bins of all ordinals */
+	double	   *coef;			/* [0 .. p]: intercept (0 without one), then per feature;
+								 * with an encoding, per design column */
+	double	   *edges;			/* inner edges, by ordinal */
+	ModelEncoding *enc;			/* NULL, or how features become design columns */
+	Oid		   *basetype;		/* [0 .. p]: base type of a categorical feature's column */
 	double	   *lo;				/* [0 .. p]: training minimum (-Inf if unknown) */
 	double	   *hi;				/* [0 .. p]: training maximum (+Inf if unknown) */
 	int		   *attidx;			/* [0]: the target's 0-based attribute or -1; [j]: feature j */
 	DriftConv  *conv;			/* [0 .. p], as attidx */
 	bool		has_numeric;	/* some column needs numeric_float8 */
 	int			natts;			/* attributes to deform: 1 + largest index */
+	bool		logistic;		/* the prediction is P(y = 1) = 1 / (1 + exp(-linear)) */
 } DriftPlan;
 
 typedef struct DriftKey
@@ -138,7 +162,7 @@ typedef struct DriftCounts
 	double	   *sumsq;
 	int64	   *below;
 	int64	   *above;
-	int64	   *counts;			/* (p + 1) x k, by ordinal */
+	int64	   *counts;			/* nbins, by ordinal (off[i] .. off[i] + nb[i] - 1) */
 	int64		err_n;
 	double		err_sse;
 	double		err_sae;
@@ -162,13 +186,19 @@ static SPIPlanPtr LogPlan = NULL;
 static SPIPlanPtr CheckPlan = NULL;
 
 #define DRIFT_MODEL_QUERY \
-	"SELECT p.project_id, m.model_id, m.intercept, m.features, m.target, m.coefficients " \
+	"SELECT p.project_id, m.model_id, m.intercept, m.features, m.target, m.coefficients, " \
+	"       m.algorithm OPERATOR(pg_catalog.=) 'logistic', " \
+	"       e.names, e.sources, e.levels, e.impute, e.kinds, e.refs " \
 	"FROM mlops.projects p " \
 	"JOIN LATERAL (SELECT d.model_id FROM mlops.deployments d " \
 	"              WHERE d.project_id OPERATOR(pg_catalog.=) p.project_id " \
 	"              ORDER BY d.deployment_id DESC LIMIT 1) d ON true " \
 	"JOIN mlops.models m ON m.model_id OPERATOR(pg_catalog.=) d.model_id " \
+	"LEFT JOIN LATERAL mlops._design_arrays(m.features, m.encoding) e ON true " \
 	"WHERE p.name OPERATOR(pg_catalog.=) $1"
+
+/* the columns of mlops._design_arrays in DRIFT_MODEL_QUERY (EncodingRead) */
+#define DRIFT_MODEL_ENCODING_COLUMN 8
 
 #define DRIFT_BASELINE_QUERY \
 	"SELECT b.ordinal, b.edges, b.min, b.max FROM mlops.baselines b " \
@@ -366,6 +396,9 @@ DriftConvOf(Oid type, DriftConv *conv)
 		case NUMERICOID:
 			*conv = DRIFT_NUMERIC;
 			return true;
+		case BOOLOID:
+			*conv = DRIFT_BOOL;
+			return true;
 		default:
 			return false;
 	}
@@ -419,7 +452,8 @@ DriftLoadPlan(const char *project, Relation rel)
 	int			ncoef;
 	bool		intercept;
 	char	   *target;
-	int			k = -1;
+	int			ndesign;
+	int			nedges_all = 0;
 
 	plan->status = DRIFT_OFF;
 
@@ -452,29 +486,40 @@ DriftLoadPlan(const char *project, Relation rel)
 	features = DatumGetArrayTypeP(SPI_getbinval(tup, spidesc, 4, &isnull));
 	target = TextDatumGetCString(SPI_getbinval(tup, spidesc, 5, &isnull));
 	coefs = DatumGetArrayTypeP(SPI_getbinval(tup, spidesc, 6, &isnull));
+	plan->logistic = DatumGetBool(SPI_getbinval(tup, spidesc, 7, &isnull));
 
 	deconstruct_array(features, TEXTOID, -1, false, TYPALIGN_INT, &fdat, &fnull, &p);
-	ncoef = ArrayGetNItems(ARR_NDIM(coefs), ARR_DIMS(coefs));
-	if (ARR_ELEMTYPE(coefs) != FLOAT8OID || ARR_HASNULL(coefs) || ARR_NDIM(features) > 1 ||
-		ncoef != p + (intercept ? 1 : 0))
-	{
-		DriftMalformed(plan, project, rel,
-					   psprintf("The model has %d coefficients for %d features.", ncoef, p));
-		return plan;
-	}
 	for (int j = 0; j < p; j++)
 		if (fnull[j])
 		{
 			DriftMalformed(plan, project, rel, "The model has a NULL feature name.");
 			return plan;
 		}
+	{
+		char	  **source = palloc(sizeof(char *) * Max(p, 1));
+		char	  **design_names;
+
+		for (int j = 0; j < p; j++)
+			source[j] = TextDatumGetCString(fdat[j]);
+		plan->enc = EncodingRead(tup, spidesc, DRIFT_MODEL_ENCODING_COLUMN, plan->model_id, p, source,
+								 CurrentMemoryContext, &design_names);
+	}
+	ndesign = plan->enc ? plan->enc->ndesign : p;
+	ncoef = ArrayGetNItems(ARR_NDIM(coefs), ARR_DIMS(coefs));
+	if (ARR_ELEMTYPE(coefs) != FLOAT8OID || ARR_HASNULL(coefs) || ARR_NDIM(features) > 1 ||
+		ncoef != ndesign + (intercept ? 1 : 0))
+	{
+		DriftMalformed(plan, project, rel,
+					   psprintf("The model has %d coefficients for %d design columns.", ncoef, ndesign));
+		return plan;
+	}
 
 	plan->p = p;
-	plan->coef = palloc0(sizeof(double) * (p + 1));
+	plan->coef = palloc0(sizeof(double) * (ndesign + 1));
 	if (intercept)
-		memcpy(plan->coef, ARR_DATA_PTR(coefs), sizeof(double) * (p + 1));
+		memcpy(plan->coef, ARR_DATA_PTR(coefs), sizeof(double) * (ndesign + 1));
 	else
-		memcpy(plan->coef + 1, ARR_DATA_PTR(coefs), sizeof(double) * p);
+		memcpy(plan->coef + 1, ARR_DATA_PTR(coefs), sizeof(double) * ndesign);
 
 	/* the baseline: ordinals 0 .. p, the same number of bins for each */
 	arg = Int64GetDatum(plan->model_id);
@@ -500,60 +545,86 @@ DriftLoadPlan(const char *project, Relation rel)
 	}
 	plan->lo = palloc(sizeof(double) * (p + 1));
 	plan->hi = palloc(sizeof(double) * (p + 1));
+	plan->nb = palloc(sizeof(int) * (p + 1));
+	plan->off = palloc(sizeof(int) * (p + 1));
+	plan->eoff = palloc(sizeof(int) * (p + 1));
 	spidesc = SPI_tuptable->tupdesc;
-	for (int i = 0; i <= p; i++)
+	for (int pass = 0; pass < 2; pass++)
 	{
-		HeapTuple	btup = SPI_tuptable->vals[i];
-		int32		ordinal = DatumGetInt32(SPI_getbinval(btup, spidesc, 1, &isnull));
-		ArrayType  *edges = DatumGetArrayTypeP(SPI_getbinval(btup, spidesc, 2, &isnull));
-		int			nedges = ArrayGetNItems(ARR_NDIM(edges), ARR_DIMS(edges));
-		Datum		d;
-		const double *e;
+		if (pass == 1)
+			plan->edges = palloc(sizeof(double) * Max(nedges_all, 1));
+		plan->nbins = 0;
+		nedges_all = 0;
+		for (int i = 0; i <= p; i++)
+		{
+			HeapTuple	btup = SPI_tuptable->vals[i];
+			int32		ordinal = DatumGetInt32(SPI_getbinval(btup, spidesc, 1, &isnull));
+			ArrayType  *edges = DatumGetArrayTypeP(SPI_getbinval(btup, spidesc, 2, &isnull));
+			int			nedges = ArrayGetNItems(ARR_NDIM(edges), ARR_DIMS(edges));
+			bool		categorical = i > 0 && plan->enc != NULL && plan->enc->categorical[i - 1];
+			Datum		d;
+			const double *e;
 
-		if (ordinal != i)
-		{
-			DriftMalformed(plan, project, rel,
-						   psprintf("Ordinal %d is missing.", i));
-			return plan;
-		}
-		if (ARR_ELEMTYPE(edges) != FLOAT8OID || ARR_NDIM(edges) > 1 || ARR_HASNULL(edges))
-		{
-			DriftMalformed(plan, project, rel,
-						   psprintf("The edges of ordinal %d are not a float8[] without NULLs.", i));
-			return plan;
-		}
-		if (k < 0)
-		{
-			k = nedges + 1;
-			plan->k = k;
-			plan->edges = palloc(sizeof(double) * Max((Size) (p + 1) * (k - 1), 1));
-		}
-		else if (nedges + 1 != k)
-		{
-			DriftMalformed(plan, project, rel,
-						   psprintf("Ordinal 0 has %d bins, ordinal %d has %d.", k, i, nedges + 1));
-			return plan;
-		}
-		e = (const double *) ARR_DATA_PTR(edges);
-		for (int b = 0; b < nedges; b++)
-		{
-			if (isnan(e[b]) || (b > 0 && e[b] < e[b - 1]))
+			if (ordinal != i)
 			{
 				DriftMalformed(plan, project, rel,
-							   psprintf("The edges of ordinal %d are not ascending numbers.", i));
+							   psprintf("Ordinal %d is missing.", i));
 				return plan;
 			}
+			if (ARR_ELEMTYPE(edges) != FLOAT8OID || ARR_NDIM(edges) > 1 || ARR_HASNULL(edges))
+			{
+				DriftMalformed(plan, project, rel,
+							   psprintf("The edges of ordinal %d are not a float8[] without NULLs.", i));
+				return plan;
+			}
+			e = (const double *) ARR_DATA_PTR(edges);
+			if (pass == 0)
+			{
+				for (int b = 0; b < nedges; b++)
+				{
+					if (isnan(e[b]) || (b > 0 && e[b] < e[b - 1]))
+					{
+						DriftMalformed(plan, project, rel,
+									   psprintf("The edges of ordinal %d are not ascending numbers.", i));
+						return plan;
+					}
+				}
+				/* a categorical feature: one bin per level, and one for the others */
+				if (categorical &&
+					nedges != plan->enc->ncols[i - 1] + (plan->enc->reference[i - 1] != NULL ? 1 : 0))
+				{
+					DriftMalformed(plan, project, rel,
+								   psprintf("Ordinal %d has %d bins for a feature of %d levels.", i, nedges + 1,
+											plan->enc->ncols[i - 1] + (plan->enc->reference[i - 1] != NULL ? 1 : 0)));
+					return plan;
+				}
+			}
+			plan->nb[i] = nedges + 1;
+			plan->off[i] = plan->nbins;
+			plan->eoff[i] = nedges_all;
+			plan->nbins += nedges + 1;
+			if (pass == 1)
+				memcpy(plan->edges + nedges_all, e, sizeof(double) * nedges);
+			nedges_all += nedges;
+			if (categorical)
+			{
+				/* positions 0 .. L - 1; L, a value that is none of the levels, is above */
+				plan->lo[i] = -get_float8_infinity();
+				plan->hi[i] = nedges - 1;
+				continue;
+			}
+			d = SPI_getbinval(btup, spidesc, 3, &isnull);
+			plan->lo[i] = isnull ? -get_float8_infinity() : DatumGetFloat8(d);
+			d = SPI_getbinval(btup, spidesc, 4, &isnull);
+			plan->hi[i] = isnull ? get_float8_infinity() : DatumGetFloat8(d);
 		}
-		memcpy(plan->edges + (Size) i * (k - 1), e, sizeof(double) * nedges);
-		d = SPI_getbinval(btup, spidesc, 3, &isnull);
-		plan->lo[i] = isnull ? -get_float8_infinity() : DatumGetFloat8(d);
-		d = SPI_getbinval(btup, spidesc, 4, &isnull);
-		plan->hi[i] = isnull ? get_float8_infinity() : DatumGetFloat8(d);
 	}
+	plan->k = plan->nb[0];
 
 	/* where the features and the target are in the table */
 	plan->attidx = palloc(sizeof(int) * (p + 1));
 	plan->conv = palloc(sizeof(DriftConv) * (p + 1));
+	plan->basetype = palloc0(sizeof(Oid) * (p + 1));
 	plan->natts = 0;
 	for (int j = 1; j <= p; j++)
 	{
@@ -570,7 +641,26 @@ DriftLoadPlan(const char *project, Relation rel)
 								RelationGetRelationName(rel), name, project)));
 			return plan;
 		}
-		if (!DriftConvOf(TupleDescAttr(desc, a)->atttypid, &plan->conv[j]))
+		if (plan->enc != NULL && plan->enc->categorical[j - 1])
+		{
+			Oid			basetype = getBaseType(TupleDescAttr(desc, a)->atttypid);
+
+			if (!EncodingIsCategoricalType(basetype))
+			{
+				plan->status = DRIFT_SKIP;
+				if (DriftFirstWarning(project, RelationGetRelid(rel), plan->model_id))
+					ereport(WARNING,
+							(errcode(ERRCODE_DATATYPE_MISMATCH),
+							 errmsg("column \"%s\" of table \"%s\" has type %s, but feature \"%s\" of the deployed model of project \"%s\" is categorical: its rows are not monitored",
+									name, RelationGetRelationName(rel),
+									format_type_be(TupleDescAttr(desc, a)->atttypid), name, project)));
+				return plan;
+			}
+			plan->conv[j] = DRIFT_LEVEL;
+			plan->basetype[j] = basetype;
+			plan->has_numeric = true;	/* (a text value may need detoasting in the row context) */
+		}
+		else if (!DriftConvOf(TupleDescAttr(desc, a)->atttypid, &plan->conv[j]))
 		{
 			plan->status = DRIFT_SKIP;
 			if (DriftFirstWarning(project, RelationGetRelid(rel), plan->model_id))
@@ -588,7 +678,8 @@ DriftLoadPlan(const char *project, Relation rel)
 	}
 	plan->attidx[0] = DriftFindColumn(desc, target);
 	if (plan->attidx[0] >= 0 && DriftConvOf(TupleDescAttr(desc, plan->attidx[0])->atttypid,
-											&plan->conv[0]))
+											&plan->conv[0]) &&
+		(plan->conv[0] != DRIFT_BOOL || plan->logistic))
 	{
 		plan->natts = Max(plan->natts, plan->attidx[0] + 1);
 		if (plan->conv[0] == DRIFT_NUMERIC)
@@ -759,6 +850,10 @@ DriftValue(Datum d, DriftConv conv, MemoryContext rowcxt)
 			return (double) DatumGetInt64(d);
 		case DRIFT_NUMERIC:
 			return DriftNumericValue(d, rowcxt);
+		case DRIFT_BOOL:
+			return DatumGetBool(d) ? 1.0 : 0.0;
+		case DRIFT_LEVEL:
+			break;				/* (DriftCountRows reads levels itself) */
 	}
 	return 0.0;					/* keep compiler quiet */
 }
@@ -783,7 +878,7 @@ DriftBin(const double *edges, int nedges, double v)
 static inline void
 DriftCountValue(DriftCounts *c, const DriftPlan *plan, int i, double v)
 {
-	int			nedges = plan->k - 1;
+	int			nedges = plan->nb[i] - 1;
 
 	c->n[i]++;
 	c->sums[i] += v;
@@ -792,7 +887,7 @@ DriftCountValue(DriftCounts *c, const DriftPlan *plan, int i, double v)
 		c->below[i]++;
 	if (v > plan->hi[i])
 		c->above[i]++;
-	c->counts[(Size) i * plan->k + DriftBin(plan->edges + (Size) i * nedges, nedges, v)]++;
+	c->counts[plan->off[i] + DriftBin(plan->edges + plan->eoff[i], nedges, v)]++;
 }
 
 /* Read the transition table and count. */
@@ -803,6 +898,8 @@ DriftCountRows(DriftCounts *c, const DriftPlan *plan, Relation rel, Tuplestorest
 	TupleTableSlot *slot = MakeSingleTupleTableSlot(RelationGetDescr(rel), &TTSOpsMinimalTuple);
 	MemoryContext rowcxt = NULL;
 	double	   *x = palloc(sizeof(double) * (p + 1));
+	int		   *lvl = palloc(sizeof(int) * (p + 1));
+	const ModelEncoding *enc = plan->enc;
 	const int  *attidx = plan->attidx;
 	const DriftConv *conv = plan->conv;
 	const double *coef = plan->coef;
@@ -844,6 +941,22 @@ DriftCountRows(DriftCounts *c, const DriftPlan *plan, Relation rel, Tuplestorest
 				complete = false;
 				continue;
 			}
+			if (conv[j] == DRIFT_LEVEL)
+			{
+				const char *str;
+				int			len;
+				void	   *to_free;
+				int			has_ref = enc->reference[j - 1] != NULL ? 1 : 0;
+
+				EncodingValueText(values[a], plan->basetype[j], &str, &len, &to_free);
+				lvl[j] = EncodingLevelIndex(enc, j - 1, str, len);
+				if (to_free)
+					pfree(to_free);
+				/* the position in the baseline's list: the reference, then the levels */
+				DriftCountValue(c, plan, j,
+								lvl[j] == -2 ? enc->ncols[j - 1] + has_ref : lvl[j] + has_ref);
+				continue;
+			}
 			v = DriftValue(values[a], conv[j], rowcxt);
 			if (unlikely(isnan(v)))
 			{
@@ -861,8 +974,20 @@ DriftCountRows(DriftCounts *c, const DriftPlan *plan, Relation rel, Tuplestorest
 		{
 			double		pred = coef[0];
 
-			for (int j = 1; j <= p; j++)
-				pred += coef[j] * x[j];
+			if (enc == NULL)
+				for (int j = 1; j <= p; j++)
+					pred += coef[j] * x[j];
+			else
+				for (int j = 1; j <= p; j++)
+				{
+					/* a level other than the reference has its design column; others none */
+					if (conv[j] != DRIFT_LEVEL)
+						pred += coef[1 + enc->first[j - 1]] * x[j];
+					else if (lvl[j] >= 0)
+						pred += coef[1 + enc->first[j - 1] + lvl[j]];
+				}
+			if (plan->logistic)
+				pred = LogisticProbability(pred);	/* as train and predict_proba compute it */
 			if (unlikely(isnan(pred)))
 			{
 				c->n_null[0]++;
@@ -909,25 +1034,11 @@ DriftArray(const void *elems, int n, Oid elemtype)
 	return PointerGetDatum(a);
 }
 
-/* Append the statement's summary to mlops.drift_log.  SPI is connected. */
+/* The values of the summary row, in the order of DRIFT_LOG_QUERY's parameters. */
 static void
-DriftLog(const DriftPlan *plan, const DriftCounts *c, Relation rel)
+DriftLogValues(const DriftPlan *plan, const DriftCounts *c, Relation rel, Datum *values)
 {
-	Datum		values[DRIFT_LOG_NARGS];
 	int			m = plan->p + 1;
-	int			ret;
-
-	if (LogPlan == NULL)
-	{
-		Oid			argtypes[DRIFT_LOG_NARGS] = {
-			INT8OID, INT8OID, TEXTOID, TIMESTAMPTZOID, INT8OID, INT4OID,
-			INT8ARRAYOID, INT8ARRAYOID, FLOAT8ARRAYOID, FLOAT8ARRAYOID,
-			INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID,
-			INT8OID, FLOAT8OID, FLOAT8OID
-		};
-
-		LogPlan = DriftPrepare(DRIFT_LOG_QUERY, DRIFT_LOG_NARGS, argtypes);
-	}
 
 	values[0] = Int64GetDatum(plan->project_id);
 	values[1] = Int64GetDatum(plan->model_id);
@@ -942,11 +1053,165 @@ DriftLog(const DriftPlan *plan, const DriftCounts *c, Relation rel)
 	values[9] = DriftArray(c->sumsq, m, FLOAT8OID);
 	values[10] = DriftArray(c->below, m, INT8OID);
 	values[11] = DriftArray(c->above, m, INT8OID);
-	values[12] = DriftArray(c->counts, m * plan->k, INT8OID);
+	values[12] = DriftArray(c->counts, plan->nbins, INT8OID);
 	values[13] = Int64GetDatum(c->err_n);
 	values[14] = Float8GetDatum(c->err_sse);
 	values[15] = Float8GetDatum(c->err_sae);
+}
 
+/* The columns of mlops.drift_log that DRIFT_LOG_QUERY sets, in its order. */
+static const char *const DriftLogColumns[DRIFT_LOG_NARGS] = {
+	"project_id", "model_id", "relation", "logged_at", "n_rows", "bins", "n", "n_null",
+	"sums", "sumsq", "below", "above", "counts", "err_n", "err_sse", "err_sae"
+};
+
+/*
+ * Append the summary straight to the heap and indexes of mlops.drift_log,
+ * with the defaults of the other columns (log_id from its sequence,
+ * compacted false, statements 1, xact the current transaction), as the
+ * catalogs are written: a statement that writes one row would otherwise
+ * spend as long again planning and starting an INSERT.  Returns false, having
+ * written nothing, when the table is not as mlops created it (a trigger, a
+ * rule, another column, or an index on an expression, with a predicate or
+ * deferred): DriftLog then inserts through SPI, which handles all that.
+ */
+static bool
+DriftLogDirect(const Datum *args, Oid logrelid)
+{
+	Relation	logrel;
+	TupleDesc	desc;
+	Datum	   *values;
+	bool	   *nulls;
+	int			natts;
+	List	   *indexoids;
+	ListCell   *lc;
+	Relation   *indexes;
+	IndexInfo **infos;
+	int			nindexes = 0;
+	Oid			seqrelid = InvalidOid;
+	HeapTuple	tuple;
+	TupleTableSlot *slot;
+	bool		ok = true;
+
+	logrel = table_open(logrelid, RowExclusiveLock);
+	desc = RelationGetDescr(logrel);
+	natts = desc->natts;
+	if (logrel->rd_rel->relkind != RELKIND_RELATION || logrel->trigdesc != NULL ||
+		logrel->rd_rel->relhasrules || natts != DRIFT_LOG_NARGS + 4)
+	{
+		table_close(logrel, NoLock);
+		return false;
+	}
+
+	values = palloc0(sizeof(Datum) * natts);
+	nulls = palloc0(sizeof(bool) * natts);
+	for (int i = 0; i < natts && ok; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+		const char *name = NameStr(att->attname);
+		int			j;
+
+		if (att->attisdropped)
+		{
+			ok = false;
+			break;
+		}
+		for (j = 0; j < DRIFT_LOG_NARGS; j++)
+			if (strcmp(name, DriftLogColumns[j]) == 0)
+				break;
+		if (j < DRIFT_LOG_NARGS)
+			values[i] = args[j];
+		else if (strcmp(name, "log_id") == 0)
+		{
+			seqrelid = get_relname_relid("drift_log_log_id_seq", RelationGetNamespace(logrel));
+			if (!OidIsValid(seqrelid))
+				ok = false;
+			else
+				values[i] = Int64GetDatum(nextval_internal(seqrelid, false));
+		}
+		else if (strcmp(name, "compacted") == 0)
+			values[i] = BoolGetDatum(false);
+		else if (strcmp(name, "statements") == 0)
+			values[i] = Int64GetDatum(1);
+		else if (strcmp(name, "xact") == 0)
+			values[i] = Int64GetDatum((int64) U64FromFullTransactionId(GetTopFullTransactionId()));
+		else
+			ok = false;
+	}
+
+	indexoids = ok ? RelationGetIndexList(logrel) : NIL;
+	indexes = palloc(sizeof(Relation) * Max(list_length(indexoids), 1));
+	infos = palloc(sizeof(IndexInfo *) * Max(list_length(indexoids), 1));
+	foreach(lc, indexoids)
+	{
+		Relation	irel = index_open(lfirst_oid(lc), RowExclusiveLock);
+		IndexInfo  *ii = BuildIndexInfo(irel);
+
+		indexes[nindexes] = irel;
+		infos[nindexes++] = ii;
+		if (ii->ii_Expressions != NIL || ii->ii_Predicate != NIL || ii->ii_ExclusionOps != NULL ||
+			!irel->rd_index->indimmediate)
+			ok = false;
+	}
+	if (!ok)
+	{
+		for (int i = 0; i < nindexes; i++)
+			index_close(indexes[i], NoLock);
+		table_close(logrel, NoLock);
+		return false;
+	}
+
+	tuple = heap_form_tuple(desc, values, nulls);
+	simple_heap_insert(logrel, tuple);
+	slot = MakeSingleTupleTableSlot(desc, &TTSOpsHeapTuple);
+	ExecStoreHeapTuple(tuple, slot, false);
+	for (int i = 0; i < nindexes; i++)
+	{
+		Datum		ivalues[INDEX_MAX_KEYS];
+		bool		inulls[INDEX_MAX_KEYS];
+
+		/* an index being built concurrently takes rows once it is ready for them */
+		if (!infos[i]->ii_ReadyForInserts)
+			continue;
+		FormIndexDatum(infos[i], slot, NULL, ivalues, inulls);
+		index_insert(indexes[i], ivalues, inulls, &tuple->t_self, logrel,
+					 indexes[i]->rd_index->indisunique ? UNIQUE_CHECK_YES : UNIQUE_CHECK_NO,
+#if PG_VERSION_NUM >= 140000
+					 false,
+#endif
+					 infos[i]);
+	}
+	ExecDropSingleTupleTableSlot(slot);
+	for (int i = 0; i < nindexes; i++)
+		index_close(indexes[i], NoLock);
+	table_close(logrel, NoLock);
+	return true;
+}
+
+/* Append the statement's summary to mlops.drift_log.  SPI is connected. */
+static void
+DriftLog(const DriftPlan *plan, const DriftCounts *c, Relation rel)
+{
+	Datum		values[DRIFT_LOG_NARGS];
+	Oid			logrelid;
+	int			ret;
+
+	DriftLogValues(plan, c, rel, values);
+	logrelid = get_relname_relid("drift_log", get_namespace_oid("mlops", false));
+	if (OidIsValid(logrelid) && DriftLogDirect(values, logrelid))
+		return;
+
+	if (LogPlan == NULL)
+	{
+		Oid			argtypes[DRIFT_LOG_NARGS] = {
+			INT8OID, INT8OID, TEXTOID, TIMESTAMPTZOID, INT8OID, INT4OID,
+			INT8ARRAYOID, INT8ARRAYOID, FLOAT8ARRAYOID, FLOAT8ARRAYOID,
+			INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID,
+			INT8OID, FLOAT8OID, FLOAT8OID
+		};
+
+		LogPlan = DriftPrepare(DRIFT_LOG_QUERY, DRIFT_LOG_NARGS, argtypes);
+	}
 	ret = DriftExecute(LogPlan, values, InvalidSnapshot, false, 0);
 	if (ret != SPI_OK_INSERT)
 		elog(ERROR, "could not write mlops.drift_log: %s", SPI_result_code_string(ret));
@@ -966,7 +1231,12 @@ DriftMaybeCheck(const char *project)
 	MemoryContext oldcxt = CurrentMemoryContext;
 	ResourceOwner oldowner = CurrentResourceOwner;
 
-	if (mlops_drift_check_interval < 0)
+	/*
+	 * A check locks the project's row of mlops.drift_checks, which under
+	 * REPEATABLE READ or SERIALIZABLE fails when another session checked since
+	 * the snapshot: such transactions leave the checks to the others.
+	 */
+	if (mlops_drift_check_interval < 0 || IsolationUsesXactSnapshot())
 		return;
 	now = GetCurrentTimestamp();
 	entry = hash_search(DriftChecked, project, HASH_ENTER, &found);
@@ -1024,9 +1294,31 @@ DriftMaybeCheck(const char *project)
  * The trigger
  */
 
+/* The owner of the trigger function, whose privileges the trigger works with. */
+static Oid
+DriftFunctionOwner(Oid fn_oid)
+{
+	HeapTuple	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn_oid));
+	Oid			owner;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for function %u", fn_oid);
+	owner = ((Form_pg_proc) GETSTRUCT(tup))->proowner;
+	ReleaseSysCache(tup);
+	return owner;
+}
+
 /*
  * mlops.drift_trigger(): AFTER INSERT ... REFERENCING NEW TABLE AS ...
  * FOR EACH STATEMENT EXECUTE FUNCTION mlops.drift_trigger('project').
+ *
+ * It reads the registry, logs and checks with the privileges of the
+ * function's owner (the role that created the extension), as a SECURITY
+ * DEFINER function would, so that whoever writes a monitored table need not
+ * see the registry; its queries name every object with its schema.  (A
+ * SECURITY DEFINER function would also set search_path for every statement,
+ * which costs a single-row INSERT about a twentieth of its time.)  An error
+ * restores the caller's identity with the transaction.
  */
 Datum
 mlops_drift_trigger(PG_FUNCTION_ARGS)
@@ -1040,6 +1332,8 @@ mlops_drift_trigger(PG_FUNCTION_ARGS)
 	DriftPlan  *plan;
 	DriftCounts c;
 	int			m;
+	Oid			save_userid;
+	int			save_sec_context;
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		ereport(ERROR,
@@ -1070,6 +1364,9 @@ mlops_drift_trigger(PG_FUNCTION_ARGS)
 		return PointerGetDatum(NULL);
 	strlcpy(project, trigdata->tg_trigger->tgargs[0], NAMEDATALEN);
 
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(DriftFunctionOwner(fcinfo->flinfo->fn_oid),
+						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
 	stmtcxt = AllocSetContextCreate(CurrentMemoryContext, "mlops drift statement",
 									ALLOCSET_DEFAULT_SIZES);
 	if (SPI_connect() != SPI_OK_CONNECT)
@@ -1082,6 +1379,7 @@ mlops_drift_trigger(PG_FUNCTION_ARGS)
 		MemoryContextSwitchTo(old);
 		SPI_finish();
 		MemoryContextDelete(stmtcxt);
+		SetUserIdAndSecContext(save_userid, save_sec_context);
 		return PointerGetDatum(NULL);
 	}
 
@@ -1092,12 +1390,22 @@ mlops_drift_trigger(PG_FUNCTION_ARGS)
 	{
 		DriftPlan  *copy = palloc(sizeof(DriftPlan));
 		int			np = plan->p + 1;
+		int			ndesign = plan->enc ? plan->enc->ndesign : plan->p;
 
 		*copy = *plan;
-		copy->coef = palloc(sizeof(double) * np);
-		memcpy(copy->coef, plan->coef, sizeof(double) * np);
-		copy->edges = palloc(sizeof(double) * Max((Size) np * (plan->k - 1), 1));
-		memcpy(copy->edges, plan->edges, sizeof(double) * np * (plan->k - 1));
+		copy->edges = palloc(sizeof(double) * Max(plan->nbins - np, 1));
+		memcpy(copy->edges, plan->edges, sizeof(double) * (plan->nbins - np));
+		copy->nb = palloc(sizeof(int) * np);
+		memcpy(copy->nb, plan->nb, sizeof(int) * np);
+		copy->off = palloc(sizeof(int) * np);
+		memcpy(copy->off, plan->off, sizeof(int) * np);
+		copy->eoff = palloc(sizeof(int) * np);
+		memcpy(copy->eoff, plan->eoff, sizeof(int) * np);
+		copy->basetype = palloc(sizeof(Oid) * np);
+		memcpy(copy->basetype, plan->basetype, sizeof(Oid) * np);
+		copy->enc = plan->enc ? EncodingCopy(plan->enc, CurrentMemoryContext) : NULL;
+		copy->coef = palloc(sizeof(double) * (ndesign + 1));
+		memcpy(copy->coef, plan->coef, sizeof(double) * (ndesign + 1));
 		copy->lo = palloc(sizeof(double) * np);
 		memcpy(copy->lo, plan->lo, sizeof(double) * np);
 		copy->hi = palloc(sizeof(double) * np);
@@ -1117,7 +1425,7 @@ mlops_drift_trigger(PG_FUNCTION_ARGS)
 	c.sumsq = palloc0(sizeof(double) * m);
 	c.below = palloc0(sizeof(int64) * m);
 	c.above = palloc0(sizeof(int64) * m);
-	c.counts = palloc0(sizeof(int64) * m * plan->k);
+	c.counts = palloc0(sizeof(int64) * plan->nbins);
 
 	DriftCountRows(&c, plan, rel, ts);
 	if (c.n_rows > 0)
@@ -1129,6 +1437,7 @@ mlops_drift_trigger(PG_FUNCTION_ARGS)
 	MemoryContextSwitchTo(old);
 	SPI_finish();
 	MemoryContextDelete(stmtcxt);
+	SetUserIdAndSecContext(save_userid, save_sec_context);
 	return PointerGetDatum(NULL);
 }
 

@@ -11,6 +11,7 @@
 #include "utils/rel.h"
 
 #include "mlops.h"
+#include "logistic.h"
 
 PG_MODULE_MAGIC;
 
@@ -24,6 +25,7 @@ _PG_init(void)
 	LinalgSetSingleThreaded();
 	RefineDefineGucs();
 	DriftDefineGucs();
+	LogisticDefineGucs();
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("mlops");
 #else

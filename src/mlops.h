@@ -119,6 +119,38 @@ MlopsBinIndex(const double *edges, int nedges, double v)
 /* drift.c */
 extern void DriftDefineGucs(void);
 
+/*
+ * encoding.c: how a model's features become its design columns
+ * (mlops.models.encoding).  Feature s of a categorical kind has design
+ * columns first[s] .. first[s] + ncols[s] - 1, one per non-reference level;
+ * a numeric one has the single column first[s].
+ */
+typedef struct ModelEncoding
+{
+	int			nsource;		/* features (mlops.models.features) */
+	char	  **source;			/* their column names */
+	bool	   *categorical;	/* per feature */
+	char	  **reference;		/* per feature: the reference level, or NULL */
+	int		   *reference_len;
+	int		   *first;			/* per feature: its first design column */
+	int		   *ncols;			/* per feature: its number of design columns */
+	int			ndesign;		/* design columns (the coefficients but the intercept) */
+	char	  **levels;			/* per design column: the level it is 1 for, NULL if numeric */
+	int		   *level_len;
+	bool	   *has_impute;		/* per design column: NULL is the training mean */
+	double	   *impute;			/* per design column: that mean */
+} ModelEncoding;
+
+extern ModelEncoding *EncodingRead(struct HeapTupleData *tup, struct TupleDescData *desc, int first, int64 model_id,
+								   int nsource, char **source, MemoryContext cxt,
+								   char ***design_names);
+extern ModelEncoding *EncodingCopy(const ModelEncoding *src, MemoryContext cxt);
+extern void EncodingFree(ModelEncoding *enc);
+extern bool EncodingIsCategoricalType(Oid basetype);
+extern void EncodingValueText(Datum value, Oid basetype, const char **str, int *len, void **to_free);
+extern int	EncodingLevelIndex(const ModelEncoding *enc, int s, const char *str, int len);
+extern void EncodingCountUnseen(const char *project, const char *feature, const char *str, int len);
+
 /* linalg.c */
 extern void LinalgSetSingleThreaded(void);
 extern void LinalgFoldBlock(double *R, int m, double *block, int nrows, int ldb);

@@ -32,10 +32,14 @@
 #include "utils/typcache.h"
 
 #include "mlops.h"
+#include "logistic.h"
 
 PG_FUNCTION_INFO_V1(mlops_predict);
 PG_FUNCTION_INFO_V1(mlops_predict_record);
 PG_FUNCTION_INFO_V1(mlops_predict_model);
+PG_FUNCTION_INFO_V1(mlops_predict_proba);
+PG_FUNCTION_INFO_V1(mlops_predict_proba_record);
+PG_FUNCTION_INFO_V1(mlops_predict_proba_model);
 
 /* A decoded model. */
 typedef struct CachedModel
@@ -45,8 +49,11 @@ typedef struct CachedModel
 	int			nfeatures;
 	bool		intercept;
 	double	   *coef;			/* intercept (if any) first, then one per feature */
-	char	  **features;		/* feature names */
+	char	  **features;		/* feature names (with an encoding: its design columns) */
 	char	   *project;
+	ModelEncoding *encoding;	/* categorical and imputed features, or NULL */
+	bool		logistic;		/* algorithm logistic: predict gives the class */
+	double		threshold;		/* logistic: class 1 when P(y = 1) is above it */
 } CachedModel;
 
 typedef struct ProjectCacheEntry
@@ -69,6 +76,7 @@ typedef struct PredictCallCache
 	bool		model_owned;	/* model is a copy for this call site alone */
 	text	   *project;		/* project argument it was looked up for */
 	int64		model_id;		/* or the model id argument */
+	bool		proba;			/* called as predict_proba: the probability */
 	/* record input: where each feature is in the row type */
 	Oid			rowtype;
 	int32		rowtypmod;
@@ -189,14 +197,18 @@ CopyModel(const CachedModel *src, MemoryContext cxt)
 	for (int i = 0; i < src->nfeatures; i++)
 		dst->features[i] = pstrdup(src->features[i]);
 	dst->project = pstrdup(src->project);
+	dst->encoding = src->encoding ? EncodingCopy(src->encoding, cxt) : NULL;
 	MemoryContextSwitchTo(old);
 	return dst;
 }
 
 /*
  * Read a model through SPI; query has one parameter ($1, of type argtype) and
- * returns model_id, version, intercept, coefficients, features, project.
- * Returns NULL when no row.  The result is palloc'd in the caller's context.
+ * returns model_id, version, intercept, coefficients, features, project and
+ * the columns of mlops._design_arrays (EncodingRead).  Returns NULL when no
+ * row.  The result is palloc'd in the caller's context.  A model with an
+ * encoding keeps its design columns as features and its feature columns in
+ * the encoding.
  *
  * The query runs with the statement's snapshot, which is what this call must
  * use.  *cacheable tells whether the same query with the latest snapshot
@@ -229,6 +241,8 @@ LoadModel(const char *query, Oid argtype, Datum arg, bool *cacheable)
 		bool	   *fnull;
 		int			nf;
 		int			ncoef;
+		char	  **source;
+		char	  **design = NULL;
 		MemoryContext spicxt;
 
 		spicxt = MemoryContextSwitchTo(callercxt);
@@ -241,6 +255,12 @@ LoadModel(const char *query, Oid argtype, Datum arg, bool *cacheable)
 		coefs = DatumGetArrayTypeP(SPI_getbinval(tup, desc, 4, &isnull));
 		feats = DatumGetArrayTypeP(SPI_getbinval(tup, desc, 5, &isnull));
 		deconstruct_array(feats, TEXTOID, -1, false, TYPALIGN_INT, &fdat, &fnull, &nf);
+		source = palloc(sizeof(char *) * Max(nf, 1));
+		for (int i = 0; i < nf; i++)
+			source[i] = fnull[i] ? pstrdup("?") : TextDatumGetCString(fdat[i]);
+		model->encoding = EncodingRead(tup, desc, 7, model->model_id, nf, source, callercxt, &design);
+		if (model->encoding)
+			nf = model->encoding->ndesign;
 		ncoef = ArrayGetNItems(ARR_NDIM(coefs), ARR_DIMS(coefs));
 		if (ARR_ELEMTYPE(coefs) != FLOAT8OID || ARR_HASNULL(coefs) ||
 			ncoef != nf + (model->intercept ? 1 : 0))
@@ -255,8 +275,17 @@ LoadModel(const char *query, Oid argtype, Datum arg, bool *cacheable)
 		memcpy(model->coef, ARR_DATA_PTR(coefs), sizeof(double) * ncoef);
 		model->features = palloc(sizeof(char *) * Max(nf, 1));
 		for (int i = 0; i < nf; i++)
-			model->features[i] = fnull[i] ? pstrdup("?") : TextDatumGetCString(fdat[i]);
+			model->features[i] = pstrdup(model->encoding ? design[i] : source[i]);
 		model->project = TextDatumGetCString(SPI_getbinval(tup, desc, 6, &isnull));
+		{
+			/* the kind of model, by column name (MODEL_COLUMNS) */
+			Datum		alg = SPI_getbinval(tup, desc, SPI_fnumber(desc, "mlops_algorithm"), &isnull);
+			Datum		thr;
+
+			model->logistic = !isnull && strcmp(TextDatumGetCString(alg), "logistic") == 0;
+			thr = SPI_getbinval(tup, desc, SPI_fnumber(desc, "mlops_threshold"), &isnull);
+			model->threshold = isnull ? 0.5 : DatumGetFloat8(thr);
+		}
 		MemoryContextSwitchTo(spicxt);
 	}
 
@@ -285,8 +314,12 @@ LoadModel(const char *query, Oid argtype, Datum arg, bool *cacheable)
 }
 
 #define MODEL_COLUMNS \
-	"SELECT m.model_id, m.version, m.intercept, m.coefficients, m.features, p.name " \
-	"FROM mlops.models m JOIN mlops.projects p ON p.project_id OPERATOR(pg_catalog.=) m.project_id "
+	"SELECT m.model_id, m.version, m.intercept, m.coefficients, m.features, p.name, " \
+	" d.names, d.sources, d.levels, d.impute, d.kinds, d.refs, " \
+	" m.algorithm AS mlops_algorithm, " \
+	" pg_catalog.jsonb_extract_path_text(m.params, 'threshold')::pg_catalog.float8 AS mlops_threshold " \
+	"FROM mlops.models m JOIN mlops.projects p ON p.project_id OPERATOR(pg_catalog.=) m.project_id " \
+	"CROSS JOIN LATERAL mlops._design_arrays(m.features, m.encoding) d "
 
 static bool
 ProjectExists(text *project)
@@ -508,6 +541,8 @@ ForgetCallSiteModel(PredictCallCache *cc)
 	pfree(m->features);
 	pfree(m->coef);
 	pfree(m->project);
+	if (m->encoding)
+		EncodingFree(m->encoding);
 	pfree(m);
 	cc->model_owned = false;
 }
@@ -562,6 +597,31 @@ CheckFeature(const CachedModel *model, int j, double v)
 						   model->version, model->project)));
 }
 
+/*
+ * The n values of a float8[] with NULL elements, each NULL replaced by the
+ * training mean of an imputed feature (an error for any other), palloc'd.
+ */
+static double *
+ImputeNulls(const CachedModel *model, ArrayType *features, int n)
+{
+	bits8	   *bitmap = ARR_NULLBITMAP(features);
+	const double *data = (const double *) ARR_DATA_PTR(features);
+	double	   *x = palloc(sizeof(double) * Max(n, 1));
+
+	for (int j = 0; j < n; j++)
+	{
+		if (bitmap[j / 8] & (1 << (j % 8)))
+			x[j] = *data++;
+		else if (model->encoding != NULL && model->encoding->has_impute[j])
+			x[j] = model->encoding->impute[j];
+		else
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("feature \"%s\" is NULL", model->features[j])));
+	}
+	return x;
+}
+
 /* The prediction of a linear model for features given as a float8[]. */
 static double
 PredictArray(const CachedModel *model, ArrayType *features)
@@ -594,25 +654,45 @@ PredictArray(const CachedModel *model, ArrayType *features)
 				 errdetail("Version %d of project \"%s\" takes no features.",
 						   model->version, model->project)));
 	}
-	if (ARR_HASNULL(features))
-	{
-		bits8	   *bitmap = ARR_NULLBITMAP(features);
-
-		for (int j = 0; j < n; j++)
-			if (!(bitmap[j / 8] & (1 << (j % 8))))
-				ereport(ERROR,
-						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-						 errmsg("feature \"%s\" is NULL", model->features[j])));
-	}
 	x = (const double *) ARR_DATA_PTR(features);
+	if (ARR_HASNULL(features))
+		x = ImputeNulls(model, features, n);
 	sum = off ? model->coef[0] : 0.0;
 	for (int j = 0; j < n; j++)
 	{
 		CheckFeature(model, j, x[j]);
 		sum += model->coef[j + off] * x[j];
 	}
+	if (ARR_HASNULL(features))
+		pfree((void *) x);
 	CheckPrediction(model, sum);
 	return sum;
+}
+
+/*
+ * What predict gives for the linear predictor eta: eta itself for a linear
+ * model; for a logistic one the class, 1 when P(y = 1) is above the model's
+ * threshold, else 0; or, for predict_proba, P(y = 1).
+ */
+static double
+ModelOutput(const CachedModel *model, double eta, bool proba)
+{
+	double		p;
+
+	if (!model->logistic)
+	{
+		if (proba)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("version %d of project \"%s\" is not a logistic model", model->version, model->project),
+					 errdetail("mlops.predict_proba gives the probabilities of logistic models only."),
+					 errhint("Use mlops.predict for the predictions of a regression.")));
+		return eta;
+	}
+	p = LogisticProbability(eta);
+	if (proba)
+		return p;
+	return p > model->threshold ? 1.0 : 0.0;
 }
 
 /* mlops.predict(project text, features float8[]) */
@@ -623,7 +703,15 @@ mlops_predict(PG_FUNCTION_ARGS)
 	ArrayType  *features = PG_GETARG_ARRAYTYPE_P(1);
 	CachedModel *model = CallSiteProjectModel(fcinfo, project);
 
-	PG_RETURN_FLOAT8(PredictArray(model, features));
+	PG_RETURN_FLOAT8(ModelOutput(model, PredictArray(model, features), CallCache(fcinfo)->proba));
+}
+
+/* mlops.predict_proba(project text, features float8[]): as predict, the probability */
+Datum
+mlops_predict_proba(PG_FUNCTION_ARGS)
+{
+	CallCache(fcinfo)->proba = true;
+	return mlops_predict(fcinfo);
 }
 
 /* mlops.predict(model_id bigint, features float8[]) */
@@ -642,7 +730,15 @@ mlops_predict_model(PG_FUNCTION_ARGS)
 		cc->model_id = model_id;
 		cc->generation = CacheGeneration;
 	}
-	PG_RETURN_FLOAT8(PredictArray(cc->model, features));
+	PG_RETURN_FLOAT8(ModelOutput(cc->model, PredictArray(cc->model, features), cc->proba));
+}
+
+/* mlops.predict_proba(model_id bigint, features float8[]) */
+Datum
+mlops_predict_proba_model(PG_FUNCTION_ARGS)
+{
+	CallCache(fcinfo)->proba = true;
+	return mlops_predict_model(fcinfo);
 }
 
 /* A float8 from a numeric attribute value. */
@@ -669,13 +765,18 @@ NumericDatumToDouble(Datum d, Oid type)
 	return 0.0;					/* keep compiler quiet */
 }
 
-/* Map the model's features to the attributes of a row type. */
+/*
+ * Map the model's features to the attributes of a row type (with an
+ * encoding: its feature columns, not its design columns).
+ */
 static void
 BuildRowMap(PredictCallCache *cc, MemoryContext cxt, const CachedModel *model,
 			Oid rowtype, int32 rowtypmod)
 {
 	TupleDesc	desc = lookup_rowtype_tupdesc(rowtype, rowtypmod);
 	MemoryContext old = MemoryContextSwitchTo(cxt);
+	int			nmap = model->encoding ? model->encoding->nsource : model->nfeatures;
+	char	  **names = model->encoding ? model->encoding->source : model->features;
 
 	if (cc->attnums)
 		pfree(cc->attnums);
@@ -688,14 +789,14 @@ BuildRowMap(PredictCallCache *cc, MemoryContext cxt, const CachedModel *model,
 	if (cc->rowdesc)
 		FreeTupleDesc(cc->rowdesc);
 	cc->rowdesc = CreateTupleDescCopy(desc);
-	cc->attnums = palloc(sizeof(int) * Max(model->nfeatures, 1));
-	cc->atttypes = palloc(sizeof(Oid) * Max(model->nfeatures, 1));
+	cc->attnums = palloc(sizeof(int) * Max(nmap, 1));
+	cc->atttypes = palloc(sizeof(Oid) * Max(nmap, 1));
 	cc->natts = desc->natts;
 	cc->values = palloc(sizeof(Datum) * Max(desc->natts, 1));
 	cc->isnull = palloc(sizeof(bool) * Max(desc->natts, 1));
 	MemoryContextSwitchTo(old);
 
-	for (int j = 0; j < model->nfeatures; j++)
+	for (int j = 0; j < nmap; j++)
 	{
 		int			found = -1;
 
@@ -703,7 +804,7 @@ BuildRowMap(PredictCallCache *cc, MemoryContext cxt, const CachedModel *model,
 		{
 			Form_pg_attribute att = TupleDescAttr(desc, a);
 
-			if (!att->attisdropped && strcmp(NameStr(att->attname), model->features[j]) == 0)
+			if (!att->attisdropped && strcmp(NameStr(att->attname), names[j]) == 0)
 			{
 				found = a;
 				break;
@@ -715,11 +816,26 @@ BuildRowMap(PredictCallCache *cc, MemoryContext cxt, const CachedModel *model,
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_COLUMN),
 					 errmsg("row has no column \"%s\", a feature of project \"%s\"",
-							model->features[j], model->project)));
+							names[j], model->project)));
 		}
 		cc->attnums[j] = found;
 		/* a domain's values are those of its base type */
 		cc->atttypes[j] = getBaseType(TupleDescAttr(desc, found)->atttypid);
+		if (model->encoding && model->encoding->categorical[j])
+		{
+			if (!EncodingIsCategoricalType(cc->atttypes[j]))
+			{
+				Oid			t = cc->atttypes[j];
+
+				ReleaseTupleDesc(desc);
+				ereport(ERROR,
+						(errcode(ERRCODE_DATATYPE_MISMATCH),
+						 errmsg("column \"%s\" has type %s, which is not text, an enum or boolean",
+								names[j], format_type_be(t)),
+						 errdetail("Project \"%s\" one-hot encodes feature \"%s\".", model->project, names[j])));
+			}
+			continue;
+		}
 		switch (cc->atttypes[j])
 		{
 			case FLOAT8OID:
@@ -737,7 +853,7 @@ BuildRowMap(PredictCallCache *cc, MemoryContext cxt, const CachedModel *model,
 					ereport(ERROR,
 							(errcode(ERRCODE_DATATYPE_MISMATCH),
 							 errmsg("column \"%s\" has type %s, which is not numeric",
-									model->features[j], format_type_be(t))));
+									names[j], format_type_be(t))));
 				}
 		}
 	}
@@ -745,6 +861,58 @@ BuildRowMap(PredictCallCache *cc, MemoryContext cxt, const CachedModel *model,
 	cc->rowtype = rowtype;
 	cc->rowtypmod = rowtypmod;
 	cc->map_model_id = model->model_id;
+}
+
+/*
+ * The prediction of a model with an encoding for a deformed row: each
+ * categorical feature adds the coefficient of its level (nothing for the
+ * reference level, nor for a value that is none of the levels, which is
+ * counted), each numeric one its value (a NULL imputed or an error) times its
+ * coefficient.
+ */
+static double
+PredictEncodedRow(const CachedModel *model, PredictCallCache *cc)
+{
+	const ModelEncoding *enc = model->encoding;
+	int			off = model->intercept ? 1 : 0;
+	double		sum = off ? model->coef[0] : 0.0;
+
+	for (int s = 0; s < enc->nsource; s++)
+	{
+		int			a = cc->attnums[s];
+		int			d = enc->first[s];
+
+		if (cc->isnull[a] && (enc->categorical[s] || !enc->has_impute[d]))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("feature \"%s\" is NULL", enc->source[s])));
+		if (enc->categorical[s])
+		{
+			const char *str;
+			int			len;
+			void	   *to_free;
+			int			k;
+
+			EncodingValueText(cc->values[a], cc->atttypes[s], &str, &len, &to_free);
+			k = EncodingLevelIndex(enc, s, str, len);
+			if (k >= 0)
+				sum += model->coef[d + k + off];
+			else if (k == -2)
+				EncodingCountUnseen(model->project, enc->source[s], str, len);
+			if (to_free)
+				pfree(to_free);
+		}
+		else
+		{
+			double		v = cc->isnull[a] ? enc->impute[d]
+				: NumericDatumToDouble(cc->values[a], cc->atttypes[s]);
+
+			CheckFeature(model, d, v);
+			sum += model->coef[d + off] * v;
+		}
+	}
+	CheckPrediction(model, sum);
+	return sum;
 }
 
 /* mlops.predict(project text, row record): features picked by column name. */
@@ -771,6 +939,8 @@ mlops_predict_record(PG_FUNCTION_ARGS)
 	tuple.t_data = row;
 	heap_deform_tuple(&tuple, cc->rowdesc, cc->values, cc->isnull);
 
+	if (model->encoding != NULL)
+		PG_RETURN_FLOAT8(ModelOutput(model, PredictEncodedRow(model, cc), cc->proba));
 	sum = off ? model->coef[0] : 0.0;
 	for (int j = 0; j < model->nfeatures; j++)
 	{
@@ -786,5 +956,13 @@ mlops_predict_record(PG_FUNCTION_ARGS)
 		sum += model->coef[j + off] * v;
 	}
 	CheckPrediction(model, sum);
-	PG_RETURN_FLOAT8(sum);
+	PG_RETURN_FLOAT8(ModelOutput(model, sum, cc->proba));
+}
+
+/* mlops.predict_proba(project text, row record) */
+Datum
+mlops_predict_proba_record(PG_FUNCTION_ARGS)
+{
+	CallCache(fcinfo)->proba = true;
+	return mlops_predict_record(fcinfo);
 }

@@ -150,6 +150,39 @@ CREATE FUNCTION mlops.ridge_lambda_grid(state mlops.fitstate, k integer) RETURNS
 COMMENT ON FUNCTION mlops.ridge_lambda_grid(mlops.fitstate, integer) IS
 	'k values of lambda, log-spaced from 100 v down to 1e-6 v, v the mean variance of the penalised columns of the state: the grid of train''s params.lambda = "auto"';
 
+CREATE FUNCTION mlops.elastic_net_coef(state mlops.fitstate, lambda float8, l1_ratio float8 DEFAULT 1,
+									   standardize boolean DEFAULT false, max_iter integer DEFAULT 10000,
+									   tol float8 DEFAULT 1e-4) RETURNS float8[]
+	AS 'MODULE_PATHNAME', 'mlops_elastic_net_coef'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION mlops.elastic_net_coef(mlops.fitstate, float8, float8, boolean, integer, float8) IS
+	'lasso / elastic net coefficients from a fit state by coordinate descent on its Gram matrix: minimise (1/(2n)) ||y - X b||^2 + lambda (l1_ratio ||b||_1 + (1 - l1_ratio)/2 ||b||^2), the intercept (a first column of ones) unpenalised, the penalty on standardised columns with standardize; scikit-learn''s ElasticNet(alpha = lambda, l1_ratio)';
+
+CREATE FUNCTION mlops.elastic_net_fit(state mlops.fitstate, lambda float8, l1_ratio float8 DEFAULT 1,
+									  standardize boolean DEFAULT false, max_iter integer DEFAULT 10000,
+									  tol float8 DEFAULT 1e-4,
+									  OUT coef float8[], OUT iterations integer, OUT converged boolean)
+	AS 'MODULE_PATHNAME', 'mlops_elastic_net_fit'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION mlops.elastic_net_fit(mlops.fitstate, float8, float8, boolean, integer, float8) IS
+	'mlops.elastic_net_coef with the sweeps of coordinate descent it took and whether it converged';
+
+CREATE FUNCTION mlops.elastic_net_path(state mlops.fitstate, lambdas float8[], l1_ratio float8 DEFAULT 1,
+									   standardize boolean DEFAULT false, max_iter integer DEFAULT 10000,
+									   tol float8 DEFAULT 1e-4) RETURNS float8[]
+	AS 'MODULE_PATHNAME', 'mlops_elastic_net_path'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION mlops.elastic_net_path(mlops.fitstate, float8[], float8, boolean, integer, float8) IS
+	'the elastic net coefficients for every lambda of an array, as a 2-D array with one row per lambda, each fit warm-started from the one before';
+
+CREATE FUNCTION mlops.elastic_net_lambda_grid(state mlops.fitstate, l1_ratio float8 DEFAULT 1,
+											  standardize boolean DEFAULT false, k integer DEFAULT 100)
+	RETURNS float8[]
+	AS 'MODULE_PATHNAME', 'mlops_elastic_net_lambda_grid'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION mlops.elastic_net_lambda_grid(mlops.fitstate, float8, boolean, integer) IS
+	'k values of lambda, log-spaced from lambda_max (the smallest lambda with every penalised coefficient 0) down to lambda_max / 1000: the grid of train''s params.lambda = "auto" for lasso and elastic net';
+
 CREATE FUNCTION mlops.student_t_p(t float8, df float8) RETURNS float8
 	AS 'MODULE_PATHNAME', 'mlops_student_t_p'
 	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
@@ -399,6 +432,7 @@ CREATE TABLE mlops.models (
 	trained_at timestamptz NOT NULL DEFAULT now(),
 	trained_by name NOT NULL DEFAULT current_user,
 	watermark text,
+	encoding jsonb,
 	UNIQUE (project_id, version)
 );
 COMMENT ON TABLE mlops.models IS 'every trained version of every project';
@@ -409,9 +443,9 @@ COMMENT ON COLUMN mlops.models.algorithm IS 'algorithm, for example linear';
 COMMENT ON COLUMN mlops.models.params IS 'parameters the model was trained with, defaults filled in';
 COMMENT ON COLUMN mlops.models.relation IS 'relation the model was trained on';
 COMMENT ON COLUMN mlops.models.target IS 'column that is predicted';
-COMMENT ON COLUMN mlops.models.features IS 'feature columns, in the order of the coefficients';
+COMMENT ON COLUMN mlops.models.features IS 'feature columns, in the order of the coefficients (with an encoding: in the order of its design columns)';
 COMMENT ON COLUMN mlops.models.intercept IS 'whether coefficients[1] is an intercept';
-COMMENT ON COLUMN mlops.models.coefficients IS 'coefficients: the intercept first when there is one, then one per feature';
+COMMENT ON COLUMN mlops.models.coefficients IS 'coefficients: the intercept first when there is one, then one per feature (with an encoding: one per design column)';
 COMMENT ON COLUMN mlops.models.statistics IS 'the mlops.ols_result of the training split as JSON (without vcov, which mlops.ols_result(state) gives): standard errors, t statistics, p-values, R², F, condition number, log-likelihood, AIC, BIC';
 COMMENT ON COLUMN mlops.models.state IS 'fit state of the training split, for refits and merges';
 COMMENT ON COLUMN mlops.models.test_fraction IS 'share of rows held out for testing';
@@ -420,6 +454,7 @@ COMMENT ON COLUMN mlops.models.n_skipped IS 'rows skipped for NULL values';
 COMMENT ON COLUMN mlops.models.trained_at IS 'when the model was trained';
 COMMENT ON COLUMN mlops.models.trained_by IS 'role that trained the model';
 COMMENT ON COLUMN mlops.models.watermark IS 'with params.incremental_column: the largest value of that column in the data the model has seen (text form)';
+COMMENT ON COLUMN mlops.models.encoding IS 'how features become design columns, one object per feature: {"column", "kind": "numeric"} with "impute" (the training mean that replaces NULL) under params.nulls impute_mean, or {"column", "kind": "categorical", "reference", "levels"} (one 0/1 column per level, named column=level); NULL when every feature is numeric and none is imputed';
 
 CREATE TABLE mlops.metrics (
 	model_id bigint NOT NULL REFERENCES mlops.models ON DELETE CASCADE,
@@ -521,19 +556,26 @@ CREATE FUNCTION mlops.predict(project text, features float8[]) RETURNS float8
 	AS 'MODULE_PATHNAME', 'mlops_predict'
 	LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION mlops.predict(text, float8[]) IS
-	'prediction of the deployed model of a project for one row of features, in the order of the model''s features';
+	'prediction of the deployed model of a project for one row of features, in the order of the model''s features (with categorical features: its design columns; NULL is the training mean of an imputed feature)';
 
 CREATE FUNCTION mlops.predict(project text, "row" record) RETURNS float8
 	AS 'MODULE_PATHNAME', 'mlops_predict_record'
 	LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION mlops.predict(text, record) IS
-	'prediction of the deployed model of a project for a row whose columns are named like the model''s features';
+	'prediction of the deployed model of a project for a row whose columns are named like the model''s features; categorical values are one-hot encoded with the model''s levels (an unseen level is all zeros, counted by mlops.predict_unseen_levels), NULL numeric values imputed as trained';
 
 CREATE FUNCTION mlops.predict(model_id bigint, features float8[]) RETURNS float8
 	AS 'MODULE_PATHNAME', 'mlops_predict_model'
 	LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION mlops.predict(bigint, float8[]) IS
 	'prediction of one exact model version for one row of features';
+
+CREATE FUNCTION mlops.predict_unseen_levels(reset boolean DEFAULT false)
+RETURNS TABLE (project text, feature text, unseen bigint, last_level text)
+	AS 'MODULE_PATHNAME', 'mlops_predict_unseen_levels'
+	LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION mlops.predict_unseen_levels(boolean) IS
+	'values of categorical features that mlops.predict(project, record) met in this session and that were none of the model''s levels (predicted as all zeros), per project and feature, with the latest such value; reset => true returns them and starts the counts again from zero';
 
 /* ------------------------------------------------------------------------
  * Deployment
@@ -559,13 +601,24 @@ END;
 $$;
 COMMENT ON FUNCTION mlops._lock_project(text, text) IS 'internal: checks that the caller may use a project for a privilege (owner, train), locks and returns its row';
 
+/* The metric that ranks models of an algorithm (lower is better): log loss for logistic ones, else RMSE. */
+CREATE FUNCTION mlops._score_metric(p_algorithm text) RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT CASE WHEN p_algorithm = 'logistic' THEN 'log_loss' ELSE 'rmse' END;
+$$;
+COMMENT ON FUNCTION mlops._score_metric(text) IS
+	'internal: the metric that compares models of an algorithm, lower being better: log_loss for logistic, rmse for the others';
+
 CREATE FUNCTION mlops._rmse(p_model_id bigint, p_split text) RETURNS float8
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT value FROM mlops.metrics WHERE model_id = p_model_id AND split = p_split AND metric = 'rmse';
+	SELECT r.value FROM mlops.metrics r JOIN mlops.models m ON m.model_id = r.model_id
+	WHERE r.model_id = p_model_id AND r.split = p_split AND r.metric = mlops._score_metric(m.algorithm);
 $$;
-COMMENT ON FUNCTION mlops._rmse(bigint, text) IS 'internal: RMSE of a model on a split, NULL when not measured';
+COMMENT ON FUNCTION mlops._rmse(bigint, text) IS 'internal: the score of a model on a split (RMSE; log loss for a logistic model, mlops._score_metric), NULL when not measured';
 
 CREATE FUNCTION mlops._deploy(p_project mlops.projects, p_model_id bigint, p_strategy text, p_reason text)
 RETURNS SETOF mlops.deployed_models
@@ -616,16 +669,20 @@ DECLARE
 BEGIN
 	p := mlops._lock_project($1);
 	IF $2 = 'best' THEN
-		/* test RMSE among the versions that have one; training RMSE when none has */
-		SELECT m.model_id, format('version %s has the lowest %s RMSE of all versions', m.version,
-								  CASE WHEN r.split = 'test' THEN 'test' ELSE 'training' END)
+		/*
+		 * test RMSE among the versions that have one; training RMSE when none
+		 * has (log loss when the project's latest algorithm is logistic)
+		 */
+		SELECT m.model_id, format('version %s has the lowest %s %s of all versions', m.version,
+								  CASE WHEN r.split = 'test' THEN 'test' ELSE 'training' END,
+								  CASE WHEN r.metric = 'rmse' THEN 'RMSE' ELSE 'log loss' END)
 		INTO mid, why
 		FROM mlops.models m
-		JOIN mlops.metrics r ON r.model_id = m.model_id AND r.metric = 'rmse'
+		JOIN mlops.metrics r ON r.model_id = m.model_id AND r.metric = mlops._score_metric(p.algorithm)
 		WHERE m.project_id = p.project_id
 		  AND r.split = CASE WHEN EXISTS (SELECT 1 FROM mlops.metrics t JOIN mlops.models tm USING (model_id)
 										  WHERE tm.project_id = p.project_id AND t.split = 'test'
-											AND t.metric = 'rmse')
+											AND t.metric = mlops._score_metric(p.algorithm))
 							 THEN 'test' ELSE 'train' END
 		ORDER BY r.value, m.version DESC
 		LIMIT 1;
@@ -669,7 +726,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION mlops.deploy(text, text) IS
-	'deploys the best (lowest test RMSE), the latest, or the previously deployed (rollback) version of a project';
+	'deploys the best (lowest test RMSE, or log loss for logistic projects), the latest, or the previously deployed (rollback) version of a project';
 
 CREATE FUNCTION mlops.drop_project(project text) RETURNS void
 LANGUAGE plpgsql
@@ -734,28 +791,472 @@ $$;
 COMMENT ON FUNCTION mlops._is_numeric_column(regclass, text) IS
 	'internal: whether a column is smallint, integer, bigint, real, double precision or numeric (or a domain over one); NULL when it does not exist';
 
+/* Whether a column is boolean (or a domain over it): a logistic target may be. */
+CREATE FUNCTION mlops._is_boolean_column(p_rel regclass, p_column text) RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	WITH RECURSIVE base(oid, basetype) AS (
+		SELECT t.oid, t.typbasetype
+		FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+		WHERE a.attrelid = p_rel AND a.attname = p_column AND a.attnum > 0 AND NOT a.attisdropped
+		UNION ALL
+		SELECT t.oid, t.typbasetype FROM base b JOIN pg_catalog.pg_type t ON t.oid = b.basetype
+	)
+	SELECT b.oid = 'pg_catalog.bool'::regtype FROM base b WHERE b.basetype = 0;
+$$;
+COMMENT ON FUNCTION mlops._is_boolean_column(regclass, text) IS
+	'internal: whether a column is boolean (or a domain over it); NULL when it does not exist';
+
+/* ---- categorical and missing features: the encoding and the design columns ---- */
+
+/* Most levels a categorical feature may have in the training rows. */
+CREATE FUNCTION mlops._max_levels() RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT 100 $$;
+COMMENT ON FUNCTION mlops._max_levels() IS
+	'internal: the most levels (distinct values in the training rows) a categorical feature may have: 100';
+
+/*
+ * The kind of a column as a feature: numeric (smallint, integer, bigint,
+ * real, double precision, numeric), categorical (text, character varying,
+ * character, boolean or an enum), or other; domains count as their base
+ * type; NULL when the column does not exist.
+ */
+CREATE FUNCTION mlops._feature_kind(p_rel regclass, p_column text) RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	WITH RECURSIVE base(oid, basetype, typtype) AS (
+		SELECT t.oid, t.typbasetype, t.typtype
+		FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+		WHERE a.attrelid = p_rel AND a.attname = p_column AND a.attnum > 0 AND NOT a.attisdropped
+		UNION ALL
+		SELECT t.oid, t.typbasetype, t.typtype FROM base b JOIN pg_catalog.pg_type t ON t.oid = b.basetype
+	)
+	SELECT CASE WHEN b.oid IN ('pg_catalog.int2'::regtype, 'pg_catalog.int4'::regtype, 'pg_catalog.int8'::regtype,
+							   'pg_catalog.float4'::regtype, 'pg_catalog.float8'::regtype,
+							   'pg_catalog.numeric'::regtype) THEN 'numeric'
+				WHEN b.oid IN ('pg_catalog.text'::regtype, 'pg_catalog.varchar'::regtype, 'pg_catalog.bpchar'::regtype,
+							   'pg_catalog.bool'::regtype) OR b.typtype = 'e' THEN 'categorical'
+				ELSE 'other' END
+	FROM base b WHERE b.basetype = 0;
+$$;
+COMMENT ON FUNCTION mlops._feature_kind(regclass, text) IS
+	'internal: numeric, categorical (text, varchar, char, boolean, enum) or other, for a column as a feature; NULL when it does not exist';
+
+/*
+ * Errors for a feature column that is missing or of a type no feature can
+ * have; with p_kind, also for one whose kind is not the model's.  Returns
+ * the column's kind.
+ */
+CREATE FUNCTION mlops._check_feature_column(p_rel regclass, p_column text, p_kind text DEFAULT NULL) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	v_kind text;
+BEGIN
+	IF p_kind = 'numeric' THEN
+		PERFORM mlops._check_numeric_column(p_rel, p_column, 'feature');
+		RETURN 'numeric';
+	END IF;
+	IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = p_rel) THEN
+		RAISE EXCEPTION 'relation with OID % does not exist', p_rel::oid
+			USING ERRCODE = 'undefined_table';
+	END IF;
+	v_kind := mlops._feature_kind(p_rel, p_column);
+	IF v_kind IS NULL THEN
+		RAISE EXCEPTION 'column "%" of relation "%" does not exist', p_column, mlops._relname(p_rel)
+			USING ERRCODE = 'undefined_column';
+	END IF;
+	IF v_kind = 'other' OR (p_kind = 'categorical' AND v_kind <> 'categorical') THEN
+		RAISE EXCEPTION 'feature column "%" of relation "%" is not %', p_column, mlops._relname(p_rel),
+						CASE WHEN p_kind = 'categorical' THEN 'text, enum or boolean'
+							 ELSE 'numeric, text, enum or boolean' END
+			USING ERRCODE = 'datatype_mismatch',
+				  DETAIL = format('Its type is %s.',
+								  (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a
+								   WHERE a.attrelid = p_rel AND a.attname = p_column)),
+				  HINT = CASE WHEN p_kind = 'categorical'
+							  THEN 'The model one-hot encodes this feature: it takes a text, enum or boolean column.'
+							  ELSE 'Numeric columns are features as they are; text, enum and boolean columns are one-hot encoded.' END;
+	END IF;
+	RETURN v_kind;
+END;
+$$;
+COMMENT ON FUNCTION mlops._check_feature_column(regclass, text, text) IS
+	'internal: raises the error for a feature column that does not exist, cannot be a feature, or (given the model''s kind) is not of that kind; returns its kind';
+
+/* The checks of _check_feature_column for every feature of a model, against the kinds of its encoding. */
+CREATE FUNCTION mlops._check_model_columns(p_rel regclass, p_features text[], p_encoding jsonb) RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	FOR j IN 1 .. coalesce(cardinality(p_features), 0) LOOP
+		PERFORM mlops._check_feature_column(p_rel, p_features[j],
+											coalesce(p_encoding -> (j - 1) ->> 'kind', 'numeric'));
+	END LOOP;
+END;
+$$;
+COMMENT ON FUNCTION mlops._check_model_columns(regclass, text[], jsonb) IS
+	'internal: checks that a relation has every feature column of a model, each of the kind the model takes';
+
+/*
+ * The design columns of a model: one per numeric feature, one per
+ * non-reference level of a categorical feature, in the order of the
+ * coefficients (after the intercept); each with its name ("x1",
+ * "color=green"), the SQL that computes it from a row (a float8; NULL when
+ * the row cannot be used), the position of its feature in p_features and
+ * the level it is 1 for.  Without an encoding every feature is numeric.
+ * p_impute false leaves NULL numeric values NULL (the drift baselines).
+ */
+CREATE FUNCTION mlops._design(p_features text[], p_encoding jsonb, p_impute boolean DEFAULT true)
+RETURNS TABLE (ordinal integer, name text, expr text, source integer, level text)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT (row_number() OVER (ORDER BY d.j, d.k))::integer, d.name, d.expr, d.j::integer, d.level
+	FROM (SELECT u.o AS j, 0::bigint AS k, u.f AS name, format('%I::float8', u.f) AS expr, NULL::text AS level
+		  FROM unnest(p_features) WITH ORDINALITY AS u(f, o)
+		  WHERE p_encoding IS NULL
+		  UNION ALL
+		  SELECT e.o, 0, e.v ->> 'column',
+				 CASE WHEN p_impute AND e.v ? 'impute'
+					  THEN format('coalesce(%I::float8, %L::float8)', e.v ->> 'column', e.v ->> 'impute')
+					  ELSE format('%I::float8', e.v ->> 'column') END,
+				 NULL
+		  FROM jsonb_array_elements(p_encoding) WITH ORDINALITY AS e(v, o)
+		  WHERE e.v ->> 'kind' = 'numeric'
+		  UNION ALL
+		  SELECT e.o, l.k, format('%s=%s', e.v ->> 'column', l.level),
+				 format('(%I::text COLLATE "C" = %L)::integer::float8', e.v ->> 'column', l.level), l.level
+		  FROM jsonb_array_elements(p_encoding) WITH ORDINALITY AS e(v, o),
+			   jsonb_array_elements_text(e.v -> 'levels') WITH ORDINALITY AS l(level, k)
+		  WHERE e.v ->> 'kind' = 'categorical') d
+	ORDER BY 1;
+$$;
+COMMENT ON FUNCTION mlops._design(text[], jsonb, boolean) IS
+	'internal: the design columns of a model (name, SQL expression, feature position, level) from its features and encoding';
+
+/* The design as arrays, for predict's model cache; all NULL without an encoding. */
+CREATE FUNCTION mlops._design_arrays(p_features text[], p_encoding jsonb,
+									 OUT names text[], OUT sources integer[], OUT levels text[],
+									 OUT impute float8[], OUT kinds text[], OUT refs text[])
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT coalesce(array_agg(d.name ORDER BY d.ordinal), '{}'),
+		   coalesce(array_agg(d.source ORDER BY d.ordinal), '{}'),
+		   coalesce(array_agg(d.level ORDER BY d.ordinal), '{}'),
+		   coalesce(array_agg((p_encoding -> (d.source - 1) ->> 'impute')::float8 ORDER BY d.ordinal), '{}'),
+		   ARRAY(SELECT e.v ->> 'kind' FROM jsonb_array_elements(p_encoding) WITH ORDINALITY AS e(v, o) ORDER BY e.o),
+		   ARRAY(SELECT e.v ->> 'reference' FROM jsonb_array_elements(p_encoding) WITH ORDINALITY AS e(v, o) ORDER BY e.o)
+	FROM mlops._design(p_features, p_encoding) d
+	/* no row, so every column NULL, for a model without an encoding */
+	HAVING p_encoding IS NOT NULL;
+$$;
+COMMENT ON FUNCTION mlops._design_arrays(text[], jsonb) IS
+	'internal: the design columns of a model as arrays (names, feature positions, levels, imputed means) and its features'' kinds and reference levels, as predict reads them';
+
+/*
+ * The encoding of features for a training: for each feature, in order,
+ * {"column", "kind": "numeric"} (with "impute": the mean when p_nulls is
+ * impute_mean) or {"column", "kind": "categorical", "reference", "levels"}.
+ * Levels and means come from the rows the fit can use: the training split
+ * (p_split false) with a target, a weight and every feature that is not
+ * imputed.  Levels are ordered as text in byte order ("C"), booleans false
+ * first, enums in the enum's order; the first is the reference, except for
+ * the first categorical feature of a model without an intercept, which keeps
+ * every level.  NULL when every feature is numeric and none is imputed.
+ */
+CREATE FUNCTION mlops._encode(p_rel regclass, p_target text, p_features text[], p_kinds text[],
+							  p_intercept boolean, p_nulls text, p_weights text, p_split text) RETURNS jsonb
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+SET extra_float_digits = 1
+AS $$
+DECLARE
+	v_cats integer[] := ARRAY(SELECT u.o FROM unnest(p_kinds) WITH ORDINALITY AS u(k, o)
+							  WHERE u.k = 'categorical' ORDER BY u.o);
+	v_imputed integer[] := CASE WHEN p_nulls = 'impute_mean'
+								THEN ARRAY(SELECT u.o FROM unnest(p_kinds) WITH ORDINALITY AS u(k, o)
+										   WHERE u.k = 'numeric' ORDER BY u.o)
+								ELSE '{}' END;
+	v_usable text;
+	v_sql text;
+	v_levels jsonb := '{}';
+	v_means float8[];
+	v_n bigint;
+	v_count integer := 0;
+	v_j integer := 0;
+	v_enc jsonb := '[]';
+	v_lv jsonb;
+	v_full boolean := NOT p_intercept;
+	r record;
+BEGIN
+	IF cardinality(v_cats) = 0 AND cardinality(v_imputed) = 0 THEN
+		RETURN NULL;
+	END IF;
+	/* the rows the fit can use */
+	v_usable := format('%I IS NOT NULL', p_target)
+				|| CASE WHEN p_weights IS NOT NULL THEN format(' AND %I IS NOT NULL', p_weights) ELSE '' END
+				|| coalesce((SELECT string_agg(format(' AND %I IS NOT NULL', f), '' ORDER BY o)
+							 FROM unnest(p_features) WITH ORDINALITY AS u(f, o)
+							 WHERE NOT o = ANY (v_imputed)), '');
+
+	/*
+	 * Levels: one scan, one grouping set per categorical feature; then in
+	 * order, stopping at the first feature with too many.
+	 */
+	IF cardinality(v_cats) > 0 THEN
+		v_sql := format('SELECT u.j, u.v FROM (SELECT %s FROM %s WHERE NOT (%s) AND %s GROUP BY GROUPING SETS (%s)) g, '
+						'LATERAL (VALUES %s) AS u(j, v, k) WHERE u.v IS NOT NULL ORDER BY u.j, u.k, u.v COLLATE "C"',
+						(SELECT string_agg(format('%I::text COLLATE "C" AS v%s', p_features[j], j), ', ' ORDER BY j)
+						 FROM unnest(v_cats) j),
+						p_rel, p_split, v_usable,
+						(SELECT string_agg(format('(%I::text COLLATE "C")', p_features[j]), ', ' ORDER BY j)
+						 FROM unnest(v_cats) j),
+						(SELECT string_agg(format('(%s, g.v%s, %s)', j, j,
+							   /* an enum (or a domain over one): the enum's order */
+							   coalesce((WITH RECURSIVE b(t) AS (
+											 SELECT a.atttypid FROM pg_catalog.pg_attribute a
+											 WHERE a.attrelid = p_rel AND a.attname = p_features[j]
+											   AND a.attnum > 0 AND NOT a.attisdropped
+											 UNION ALL
+											 SELECT ty.typbasetype FROM b JOIN pg_catalog.pg_type ty ON ty.oid = b.t
+											 WHERE ty.typbasetype <> 0)
+										 SELECT format('(SELECT e.enumsortorder FROM pg_catalog.pg_enum e '
+													   'WHERE e.enumtypid = %s AND e.enumlabel::text = g.v%s)', t.oid, j)
+										 FROM b JOIN pg_catalog.pg_type t ON t.oid = b.t WHERE t.typtype = 'e'),
+										'NULL::real')), ', ' ORDER BY j)
+						 FROM unnest(v_cats) j));
+		FOR r IN EXECUTE v_sql LOOP
+			IF r.j <> v_j THEN
+				v_j := r.j;
+				v_count := 0;
+			END IF;
+			v_count := v_count + 1;
+			IF v_count > mlops._max_levels() THEN
+				RAISE EXCEPTION 'feature column "%" of relation "%" has more than % distinct values',
+								p_features[v_j], mlops._relname(p_rel), mlops._max_levels()
+					USING ERRCODE = 'program_limit_exceeded',
+						  DETAIL = format('A text, enum or boolean feature is one-hot encoded, with at most %s levels in the training rows.',
+										  mlops._max_levels()),
+						  HINT = 'Group rare values into one (a view can do that), or leave the column out of the features.';
+			END IF;
+			v_levels := v_levels || jsonb_build_object(v_j::text, coalesce(v_levels -> v_j::text, '[]') || to_jsonb(r.v));
+		END LOOP;
+	END IF;
+
+	/* means of the imputed features over the same rows, in a second scan */
+	IF cardinality(v_imputed) > 0 THEN
+		v_sql := format('SELECT count(*), ARRAY[%s] FROM %s WHERE NOT (%s) AND %s',
+						(SELECT string_agg(format('avg(%I::float8)', p_features[j]), ', ' ORDER BY j)
+						 FROM unnest(v_imputed) j),
+						p_rel, p_split, v_usable);
+		EXECUTE v_sql INTO v_n, v_means;
+		FOR i IN 1 .. cardinality(v_imputed) LOOP
+			IF v_n > 0 AND v_means[i] IS NULL THEN
+				RAISE EXCEPTION 'feature column "%" of relation "%" is NULL in every training row', p_features[v_imputed[i]],
+								mlops._relname(p_rel)
+					USING ERRCODE = 'null_value_not_allowed',
+						  HINT = 'There is no mean to impute: leave the column out of the features.';
+			END IF;
+			IF v_means[i] IN ('NaN', 'Infinity', '-Infinity') THEN
+				RAISE EXCEPTION 'cannot impute feature column "%" of relation "%": its mean over the training rows is %',
+								p_features[v_imputed[i]], mlops._relname(p_rel), v_means[i]
+					USING ERRCODE = 'data_exception';
+			END IF;
+		END LOOP;
+	END IF;
+
+	FOR j IN 1 .. cardinality(p_features) LOOP
+		IF p_kinds[j] = 'categorical' THEN
+			v_lv := coalesce(v_levels -> j::text, '[]');
+			IF v_full THEN
+				/* no intercept: the first categorical feature keeps every level, as R and patsy code it */
+				v_enc := v_enc || jsonb_build_array(jsonb_build_object('column', p_features[j], 'kind', 'categorical',
+																	   'reference', NULL, 'levels', v_lv));
+				v_full := false;
+			ELSE
+				v_enc := v_enc || jsonb_build_array(jsonb_build_object('column', p_features[j], 'kind', 'categorical',
+																	   'reference', v_lv -> 0, 'levels', v_lv - 0));
+			END IF;
+		ELSE
+			v_enc := v_enc || jsonb_build_array(jsonb_build_object('column', p_features[j], 'kind', 'numeric')
+												|| CASE WHEN j = ANY (v_imputed) AND v_n > 0
+														THEN jsonb_build_object('impute', v_means[array_position(v_imputed, j)])
+														ELSE '{}' END);
+		END IF;
+	END LOOP;
+	RETURN v_enc;
+END;
+$$;
+COMMENT ON FUNCTION mlops._encode(regclass, text, text[], text[], boolean, text, text, text) IS
+	'internal: the encoding of a training''s features (levels of the categorical ones, means of the imputed ones) from the rows the fit can use';
+
+/*
+ * The drift baselines of a model with an encoding, from p_base and p_edges,
+ * those of the prediction and of every design column (mlops.baseline_stats
+ * with NULL values left NULL).  Ordinal 0 is the prediction; ordinal j the
+ * j-th feature: a numeric one as its design column; a categorical one as the
+ * counts of its levels over the training split: level i of the list
+ * (reference, levels...) is the value i - 1, the edges are 0.5, 1.5, ...,
+ * L - 0.5, so bin i - 1 counts level i and the last bin the values that are
+ * none of the L levels; mean, sd, min and max are NULL.
+ */
+CREATE FUNCTION mlops._encoded_baselines(p_model_id bigint, p_rel regclass, p_split text, p_features text[],
+										 p_encoding jsonb, p_base float8[], p_edges jsonb, p_bins integer)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	v_cats integer[] := ARRAY(SELECT u.o FROM jsonb_array_elements(p_encoding) WITH ORDINALITY AS u(e, o)
+							  WHERE u.e ->> 'kind' = 'categorical' ORDER BY u.o);
+	v_all jsonb[];
+	v_counts jsonb;
+BEGIN
+	INSERT INTO mlops.baselines (model_id, ordinal, feature, n, n_null, mean, sd, min, max, edges, counts)
+	SELECT p_model_id, x.ordinal, x.feature, p_base[x.o][1]::bigint, p_base[x.o][2]::bigint,
+		   p_base[x.o][3], p_base[x.o][4], p_base[x.o][5], p_base[x.o][6],
+		   ARRAY(SELECT jsonb_array_elements_text(p_edges -> (x.o - 1))::float8),
+		   ARRAY(SELECT p_base[x.o][6 + b]::bigint FROM generate_series(1, p_bins) b ORDER BY b)
+	FROM (SELECT 0 AS ordinal, '(prediction)' AS feature, 1 AS o
+		  UNION ALL
+		  SELECT d.source, p_features[d.source], d.ordinal + 1
+		  FROM mlops._design(p_features, p_encoding) d WHERE d.level IS NULL) x;
+	IF cardinality(v_cats) = 0 THEN
+		RETURN;
+	END IF;
+
+	/* every level of each categorical feature, the reference first */
+	v_all := ARRAY(SELECT CASE WHEN jsonb_typeof(p_encoding -> (j - 1) -> 'reference') = 'string'
+							   THEN jsonb_build_array(p_encoding -> (j - 1) -> 'reference') ELSE '[]' END
+						  || (p_encoding -> (j - 1) -> 'levels')
+				   FROM unnest(v_cats) WITH ORDINALITY AS u(j, k) ORDER BY k);
+	EXECUTE format('SELECT jsonb_build_array(%s) FROM %s WHERE NOT (%s)',
+				   (SELECT string_agg(format('jsonb_build_array(count(%1$I), count(*) - count(%1$I), '
+											 'mlops.bin_counts(%2$L::float8[], CASE WHEN %1$I IS NOT NULL THEN '
+											 'CASE %1$I::text COLLATE "C" %3$s ELSE %4$s END END::float8))',
+											 p_features[u.j],
+											 ARRAY(SELECT i - 0.5 FROM generate_series(1, jsonb_array_length(v_all[u.k])) i),
+											 (SELECT string_agg(format('WHEN %L THEN %s', l.v, l.o - 1), ' ' ORDER BY l.o)
+											  FROM jsonb_array_elements_text(v_all[u.k]) WITH ORDINALITY AS l(v, o)),
+											 jsonb_array_length(v_all[u.k])),
+									  ', ' ORDER BY u.k)
+					FROM unnest(v_cats) WITH ORDINALITY AS u(j, k)),
+				   p_rel, p_split)
+	INTO v_counts;
+	INSERT INTO mlops.baselines (model_id, ordinal, feature, n, n_null, mean, sd, min, max, edges, counts)
+	SELECT p_model_id, u.j, p_features[u.j], (v_counts -> (u.k::int - 1) ->> 0)::bigint,
+		   (v_counts -> (u.k::int - 1) ->> 1)::bigint, NULL, NULL, NULL, NULL,
+		   ARRAY(SELECT i - 0.5 FROM generate_series(1, jsonb_array_length(v_all[u.k])) i),
+		   ARRAY(SELECT c::bigint FROM jsonb_array_elements_text(v_counts -> (u.k::int - 1) -> 2) WITH ORDINALITY AS b(c, o)
+				 ORDER BY b.o)
+	FROM unnest(v_cats) WITH ORDINALITY AS u(j, k);
+END;
+$$;
+COMMENT ON FUNCTION mlops._encoded_baselines(bigint, regclass, text, text[], jsonb, float8[], jsonb, integer) IS
+	'internal: the drift baselines of a model with an encoding: the prediction, each numeric feature, and the level counts of each categorical feature';
+
+/* What is wrong with an encoding of a model's features (mlops.import_model), in a sentence; NULL if nothing. */
+CREATE FUNCTION mlops._encoding_problem(p_features text[], p_intercept boolean, p_encoding jsonb) RETURNS text
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	v_e jsonb;
+	v_key text;
+	v_first boolean := true;
+	v_where text;
+BEGIN
+	IF jsonb_typeof(p_encoding) IS DISTINCT FROM 'array' OR jsonb_array_length(p_encoding) <> cardinality(p_features) THEN
+		RETURN format('Key "encoding" must be an array of %s objects, one for each feature.', cardinality(p_features));
+	END IF;
+	FOR j IN 1 .. cardinality(p_features) LOOP
+		v_e := p_encoding -> (j - 1);
+		v_where := format('Element %s of "encoding"', j);
+		IF jsonb_typeof(v_e) <> 'object' THEN
+			RETURN format('%s is a JSON %s, not an object.', v_where, jsonb_typeof(v_e));
+		END IF;
+		SELECT k INTO v_key FROM jsonb_object_keys(v_e) k
+		WHERE k NOT IN ('column', 'kind', 'impute', 'reference', 'levels') ORDER BY k LIMIT 1;
+		IF FOUND THEN
+			RETURN format('%s has key "%s"; the keys are "column", "kind", "impute", "reference" and "levels".', v_where, v_key);
+		END IF;
+		IF v_e -> 'column' IS DISTINCT FROM to_jsonb(p_features[j]) THEN
+			RETURN format('%s must have "column": "%s", the feature in its place.', v_where, p_features[j]);
+		END IF;
+		IF v_e -> 'kind' = '"numeric"' THEN
+			IF v_e ? 'reference' OR v_e ? 'levels' THEN
+				RETURN format('%s is numeric: it has no "reference" or "levels".', v_where);
+			END IF;
+			IF v_e ? 'impute' AND (mlops._json_float8(v_e -> 'impute') IS NULL
+								   OR mlops._json_float8(v_e -> 'impute') IN ('Infinity', '-Infinity')) THEN
+				RETURN format('%s has "impute" %s, not a number in the range of double precision.', v_where, v_e -> 'impute');
+			END IF;
+		ELSIF v_e -> 'kind' = '"categorical"' THEN
+			IF v_e ? 'impute' THEN
+				RETURN format('%s is categorical: it has no "impute".', v_where);
+			END IF;
+			IF jsonb_typeof(v_e -> 'levels') IS DISTINCT FROM 'array'
+			   OR EXISTS (SELECT 1 FROM jsonb_array_elements(v_e -> 'levels') l WHERE jsonb_typeof(l) <> 'string')
+			   OR (SELECT count(DISTINCT l) FROM jsonb_array_elements(v_e -> 'levels') l) <> jsonb_array_length(v_e -> 'levels') THEN
+				RETURN format('%s must have "levels", an array of distinct strings.', v_where);
+			END IF;
+			IF NOT v_e ? 'reference' OR jsonb_typeof(v_e -> 'reference') NOT IN ('string', 'null') THEN
+				RETURN format('%s must have "reference", a string or null.', v_where);
+			END IF;
+			IF jsonb_typeof(v_e -> 'reference') = 'null' AND NOT (v_first AND NOT p_intercept) THEN
+				RETURN format('%s has no reference level; only the first categorical feature of a model without an intercept may have none.',
+							  v_where);
+			END IF;
+			IF v_e -> 'levels' @> jsonb_build_array(v_e -> 'reference') THEN
+				RETURN format('%s has its reference %s among its levels.', v_where, v_e -> 'reference');
+			END IF;
+			IF jsonb_array_length(v_e -> 'levels') + (jsonb_typeof(v_e -> 'reference') = 'string')::int > mlops._max_levels() THEN
+				RETURN format('%s has more than %s levels.', v_where, mlops._max_levels());
+			END IF;
+			v_first := false;
+		ELSE
+			RETURN format('%s must have "kind": "numeric" or "categorical".', v_where);
+		END IF;
+	END LOOP;
+	RETURN NULL;
+END;
+$$;
+COMMENT ON FUNCTION mlops._encoding_problem(text[], boolean, jsonb) IS
+	'internal: what is wrong with the encoding of a model document, as a sentence for the error detail; NULL when it is valid';
+
 /*
  * SQL for the x arguments of the scans: ", 1::float8, "a"::float8, ..." (the
  * intercept first), or ", ARRAY[...]" beyond 90 values, since a function
- * takes at most 100 arguments.
+ * takes at most 100 arguments.  With an encoding, the design columns
+ * (mlops._design).
  */
-CREATE FUNCTION mlops._xargs_sql(p_features text[], p_intercept boolean) RETURNS text
+CREATE FUNCTION mlops._xargs_sql(p_features text[], p_intercept boolean, p_encoding jsonb DEFAULT NULL,
+								 p_impute boolean DEFAULT true) RETURNS text
 LANGUAGE sql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 	SELECT CASE WHEN cardinality(l) <= 90 THEN ', ' || array_to_string(l, ', ')
 				ELSE ', ARRAY[' || array_to_string(l, ', ') || ']' END
 	FROM (SELECT CASE WHEN p_intercept THEN ARRAY['1::float8'] ELSE '{}' END
-				 || coalesce((SELECT array_agg(format('%I::float8', f) ORDER BY o)
-							  FROM unnest(p_features) WITH ORDINALITY AS u(f, o)), '{}') AS l) s;
+				 || coalesce((SELECT array_agg(d.expr ORDER BY d.ordinal)
+							  FROM mlops._design(p_features, p_encoding, p_impute) d), '{}') AS l) s;
 $$;
-COMMENT ON FUNCTION mlops._xargs_sql(text[], boolean) IS
-	'internal: SQL for the x arguments of the fit and metrics scans';
+COMMENT ON FUNCTION mlops._xargs_sql(text[], boolean, jsonb, boolean) IS
+	'internal: SQL for the x arguments of the fit and metrics scans (the design columns of an encoding; p_impute false leaves NULL values NULL)';
 
 /*
  * SQL that is true for a row of the test split: the hash of the target and of
  * every numeric column of the relation (whatever the features) is below the
- * fraction; 'false' when nothing is held out.
+ * fraction; 'false' when nothing is held out.  A boolean target (logistic)
+ * hashes as 0 or 1.
  */
 CREATE FUNCTION mlops._hash_sql(p_rel regclass, p_target text) RETURNS text
 LANGUAGE sql STABLE
@@ -764,7 +1265,8 @@ AS $$
 	SELECT format(CASE WHEN cardinality(l) <= 90 THEN 'mlops.holdout_hash(%s)'
 					   ELSE 'mlops.holdout_hash(ARRAY[%s])' END,
 				  array_to_string(l, ', '))
-	FROM (SELECT format('%I::float8', p_target)
+	FROM (SELECT format(CASE WHEN mlops._is_boolean_column(p_rel, p_target) THEN '%I::integer::float8'
+							 ELSE '%I::float8' END, p_target)
 				 || coalesce((SELECT array_agg(format('%I::float8', a.attname) ORDER BY a.attnum)
 							  FROM pg_catalog.pg_attribute a
 							  WHERE a.attrelid = p_rel AND a.attnum > 0 AND NOT a.attisdropped
@@ -793,7 +1295,8 @@ COMMENT ON FUNCTION mlops._split_sql(regclass, text, float8) IS
 CREATE FUNCTION mlops._record_model(p_project text, p_rel regclass, p_target text, p_features text[],
 									p_algorithm text, p_params jsonb, p_fraction float8, p_intercept boolean,
 									p_res mlops.ols_result, p_state mlops.fitstate, p_metrics jsonb,
-									p_watermark text, p_deploy text, p_extra jsonb DEFAULT '{}')
+									p_watermark text, p_deploy text, p_extra jsonb DEFAULT '{}',
+									p_encoding jsonb DEFAULT NULL)
 RETURNS TABLE (model_id bigint, version integer, deployed boolean, reason text)
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -827,10 +1330,10 @@ BEGIN
 
 	INSERT INTO mlops.models AS m (project_id, version, algorithm, params, relation, target, features,
 								   intercept, coefficients, statistics, state, test_fraction, n_rows,
-								   n_skipped, watermark)
+								   n_skipped, watermark, encoding)
 	VALUES (v_proj.project_id, v_version, p_algorithm, p_params, p_rel::text, p_target, p_features,
 			p_intercept, p_res.coef, (to_jsonb(p_res) - 'vcov') || coalesce(p_extra, '{}'), p_state, p_fraction, p_res.n_rows,
-			p_res.n_skipped, p_watermark)
+			p_res.n_skipped, p_watermark, p_encoding)
 	RETURNING m.model_id INTO v_model_id;
 
 	INSERT INTO mlops.metrics (model_id, split, metric, value)
@@ -846,16 +1349,25 @@ BEGIN
 	ELSIF v_old_model IS NULL THEN
 		v_deployed := true;
 		v_reason := 'no model was deployed';
+	ELSIF (SELECT mlops._score_metric(m.algorithm) FROM mlops.models m WHERE m.model_id = v_old_model)
+		  <> mlops._score_metric(p_algorithm) THEN
+		/* a logistic model and a regression: their scores do not compare */
+		v_reason := format('version %s is %s and deployed version %s is %s: their scores (%s, %s) do not compare',
+						   v_version, p_algorithm,
+						   (SELECT m.version FROM mlops.models m WHERE m.model_id = v_old_model),
+						   (SELECT m.algorithm FROM mlops.models m WHERE m.model_id = v_old_model),
+						   mlops._score_metric(p_algorithm),
+						   (SELECT mlops._score_metric(m.algorithm) FROM mlops.models m WHERE m.model_id = v_old_model));
 	ELSE
-		/* compare like with like: test RMSE when both have one, else training RMSE */
+		/* compare like with like: test RMSE (log loss) when both have one, else training RMSE */
 		v_split := CASE WHEN mlops._rmse(v_old_model, 'test') IS NOT NULL
 							 AND mlops._rmse(v_model_id, 'test') IS NOT NULL
 						THEN 'test' ELSE 'train' END;
 		v_old_score := mlops._rmse(v_old_model, v_split);
 		v_new_score := mlops._rmse(v_model_id, v_split);
 		v_deployed := v_new_score < v_old_score;
-		v_reason := format('%s rmse %s %s %s of deployed version %s',
-						   v_split, v_new_score,
+		v_reason := format('%s %s %s %s %s of deployed version %s',
+						   v_split, mlops._score_metric(p_algorithm), v_new_score,
 						   CASE WHEN v_deployed THEN 'beats' ELSE 'does not beat' END,
 						   v_old_score,
 						   (SELECT m.version FROM mlops.models m WHERE m.model_id = v_old_model));
@@ -867,7 +1379,7 @@ BEGIN
 	RETURN QUERY SELECT v_model_id, v_version, v_deployed, v_reason;
 END;
 $$;
-COMMENT ON FUNCTION mlops._record_model(text, regclass, text, text[], text, jsonb, float8, boolean, mlops.ols_result, mlops.fitstate, jsonb, text, text, jsonb) IS
+COMMENT ON FUNCTION mlops._record_model(text, regclass, text, text[], text, jsonb, float8, boolean, mlops.ols_result, mlops.fitstate, jsonb, text, text, jsonb, jsonb) IS
 	'internal: records a trained model (project, model, metrics) and deploys it as asked';
 
 /* The elements of an array whose positions are not listed. */
@@ -882,17 +1394,19 @@ $$;
 COMMENT ON FUNCTION mlops._compact(float8[], bigint[]) IS 'internal: an array without the elements at the given positions';
 
 /* Which column each value of the scans is, for the detail of errors about values. */
-CREATE FUNCTION mlops._argmap(p_target text, p_features text[], p_intercept boolean) RETURNS text
+CREATE FUNCTION mlops._argmap(p_target text, p_features text[], p_intercept boolean,
+							  p_encoding jsonb DEFAULT NULL) RETURNS text
 LANGUAGE sql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 	SELECT format('y is column "%s"; x[1], x[2], ... are, in order: %s.', p_target,
 		array_to_string(CASE WHEN p_intercept THEN ARRAY['1 (the intercept)'] ELSE '{}' END
-						|| ARRAY(SELECT format('column "%s"', u.f)
-								 FROM unnest(p_features) WITH ORDINALITY AS u(f, o) ORDER BY u.o),
+						|| ARRAY(SELECT CASE WHEN d.level IS NULL THEN format('column "%s"', p_features[d.source])
+											 ELSE format('column "%s" = %L', p_features[d.source], d.level) END
+								 FROM mlops._design(p_features, p_encoding) d ORDER BY d.ordinal),
 						', '));
 $$;
-COMMENT ON FUNCTION mlops._argmap(text, text[], boolean) IS
+COMMENT ON FUNCTION mlops._argmap(text, text[], boolean, jsonb) IS
 	'internal: the detail naming the columns behind y and x[k] in errors about values';
 
 /* The name of a relation as PostgreSQL's own messages give it: unquoted, without its schema. */
@@ -982,6 +1496,11 @@ DECLARE
 	v_auto boolean := false;
 	v_grid float8[];
 	v_curve jsonb;
+	v_l1_ratio float8;
+	v_standardize boolean;
+	v_max_iter integer;
+	v_tol float8;
+	v_enet record;
 	v_robust text;
 	v_cov float8[];
 	v_se float8[];
@@ -990,6 +1509,11 @@ DECLARE
 	v_edges jsonb;
 	v_base float8[];
 	v_pct float8;
+	v_allowed text[];
+	v_kinds text[] := '{}';		/* per feature: numeric or categorical */
+	v_encoding jsonb;			/* mlops._encode: NULL when every feature is numeric and none is imputed */
+	v_base_xargs text;			/* the x arguments of the baselines: NULL values left NULL */
+	v_dropsrc bigint[];
 	r record;
 BEGIN
 	/* ---- arguments ---- */
@@ -1001,10 +1525,10 @@ BEGIN
 		RAISE EXCEPTION 'project name "%" must have 1 to 63 bytes', v_project
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
-	IF v_algorithm IS NULL OR v_algorithm NOT IN ('linear', 'ridge') THEN
+	IF v_algorithm IS NULL OR v_algorithm NOT IN ('linear', 'ridge', 'lasso', 'elastic_net', 'logistic') THEN
 		RAISE EXCEPTION 'unknown algorithm "%"', v_algorithm
 			USING ERRCODE = 'invalid_parameter_value',
-				  HINT = 'This version supports algorithms "linear" and "ridge".';
+				  HINT = 'Algorithms are "linear", "ridge", "lasso", "elastic_net" and "logistic".';
 	END IF;
 	IF v_fraction IS NULL OR NOT (v_fraction >= 0 AND v_fraction < 1) THEN
 		RAISE EXCEPTION 'test_fraction must be at least 0 and less than 1, not %', v_fraction
@@ -1019,15 +1543,21 @@ BEGIN
 		RAISE EXCEPTION 'params must be a JSON object'
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
+	/* the parameters of each algorithm: those of all, then its own */
+	v_allowed := ARRAY['intercept', 'nulls', 'margin', 'incremental_column', 'folds', 'bins']
+				 || CASE v_algorithm
+						WHEN 'linear' THEN ARRAY['drop_collinear', 'weights', 'robust']
+						WHEN 'ridge' THEN ARRAY['lambda', 'lambdas']
+						WHEN 'lasso' THEN ARRAY['lambda', 'lambdas', 'standardize', 'max_iter', 'tol']
+						WHEN 'elastic_net' THEN ARRAY['lambda', 'lambdas', 'l1_ratio', 'standardize', 'max_iter', 'tol']
+						WHEN 'logistic' THEN ARRAY['lambda', 'max_iter', 'tol', 'threshold']
+					END;
 	FOR v_key IN SELECT jsonb_object_keys(v_params) LOOP
-		IF v_key NOT IN ('intercept', 'nulls', 'margin', 'incremental_column', 'folds', 'bins')
-		   AND NOT (v_key IN ('lambda', 'lambdas') AND v_algorithm = 'ridge')
-		   AND NOT (v_key IN ('drop_collinear', 'weights', 'robust') AND v_algorithm = 'linear') THEN
+		IF NOT v_key = ANY (v_allowed) THEN
 			RAISE EXCEPTION 'unknown parameter "%" for algorithm "%"', v_key, v_algorithm
 				USING ERRCODE = 'invalid_parameter_value',
-					  HINT = CASE WHEN v_algorithm = 'ridge'
-								  THEN 'Parameters of algorithm "ridge" are "lambda", "lambdas", "intercept", "nulls", "margin", "incremental_column", "folds" and "bins".'
-								  ELSE 'Parameters of algorithm "linear" are "intercept", "nulls", "margin", "incremental_column", "folds", "bins", "drop_collinear", "weights" and "robust".' END;
+					  HINT = format('Parameters of algorithm "%s" are %s.', v_algorithm,
+									(SELECT string_agg(format('"%s"', a), ', ') FROM unnest(v_allowed) a));
 		END IF;
 	END LOOP;
 	IF v_params ? 'folds' AND (jsonb_typeof(v_params -> 'folds') <> 'number'
@@ -1036,13 +1566,16 @@ BEGIN
 		RAISE EXCEPTION 'parameter "folds" must be a whole number from 2 to 100'
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
-	IF v_algorithm = 'ridge' THEN
+	IF v_algorithm IN ('ridge', 'lasso', 'elastic_net') THEN
 		v_auto := coalesce((v_params -> 'lambda') = '"auto"', false);
 		IF NOT v_auto AND (jsonb_typeof(v_params -> 'lambda') IS DISTINCT FROM 'number'
 						   OR NOT ((v_params ->> 'lambda')::float8 >= 0)) THEN
-			RAISE EXCEPTION 'algorithm "ridge" needs parameter "lambda", a number at least 0 or "auto"'
+			RAISE EXCEPTION 'algorithm "%" needs parameter "lambda", a number at least 0 or "auto"', v_algorithm
 				USING ERRCODE = 'invalid_parameter_value',
-					  DETAIL = 'The objective is (1/(2n)) ||y - b0 - X b||^2 + (lambda/2) ||b||^2.';
+					  DETAIL = CASE v_algorithm
+								   WHEN 'ridge' THEN 'The objective is (1/(2n)) ||y - b0 - X b||^2 + (lambda/2) ||b||^2.'
+								   WHEN 'lasso' THEN 'The objective is (1/(2n)) ||y - b0 - X b||^2 + lambda ||b||_1.'
+								   ELSE 'The objective is (1/(2n)) ||y - b0 - X b||^2 + lambda (l1_ratio ||b||_1 + (1 - l1_ratio)/2 ||b||^2).' END;
 		END IF;
 		IF v_params ? 'lambdas' AND NOT (
 				v_auto AND jsonb_typeof(v_params -> 'lambdas') = 'array'
@@ -1055,6 +1588,36 @@ BEGIN
 		IF NOT v_auto THEN
 			v_lambda := (v_params ->> 'lambda')::float8;
 		END IF;
+	END IF;
+	IF v_algorithm IN ('lasso', 'elastic_net') THEN
+		IF v_params ? 'l1_ratio' AND (jsonb_typeof(v_params -> 'l1_ratio') <> 'number'
+									  OR NOT ((v_params ->> 'l1_ratio')::float8 > 0
+											  AND (v_params ->> 'l1_ratio')::float8 <= 1)) THEN
+			RAISE EXCEPTION 'parameter "l1_ratio" must be a number greater than 0 and at most 1'
+				USING ERRCODE = 'invalid_parameter_value',
+					  HINT = 'l1_ratio 1 is the lasso; l1_ratio 0 is ridge regression: use algorithm "ridge".';
+		END IF;
+		IF v_params ? 'standardize' AND jsonb_typeof(v_params -> 'standardize') <> 'boolean' THEN
+			RAISE EXCEPTION 'parameter "standardize" must be true or false'
+				USING ERRCODE = 'invalid_parameter_value';
+		END IF;
+		IF v_params ? 'max_iter' AND (jsonb_typeof(v_params -> 'max_iter') <> 'number'
+									  OR (v_params ->> 'max_iter') !~ '^[0-9]+$'
+									  OR (v_params ->> 'max_iter')::numeric NOT BETWEEN 1 AND 1000000) THEN
+			RAISE EXCEPTION 'parameter "max_iter" must be a whole number from 1 to 1000000'
+				USING ERRCODE = 'invalid_parameter_value',
+					  DETAIL = 'It bounds the sweeps of coordinate descent for each fit.';
+		END IF;
+		IF v_params ? 'tol' AND (jsonb_typeof(v_params -> 'tol') <> 'number'
+								 OR NOT ((v_params ->> 'tol')::float8 > 0 AND (v_params ->> 'tol')::float8 < 1)) THEN
+			RAISE EXCEPTION 'parameter "tol" must be a number greater than 0 and less than 1'
+				USING ERRCODE = 'invalid_parameter_value';
+		END IF;
+		/* defaults: those of mlops.elastic_net_fit, and scikit-learn's l1_ratio */
+		v_l1_ratio := CASE WHEN v_algorithm = 'lasso' THEN 1 ELSE coalesce((v_params ->> 'l1_ratio')::float8, 0.5) END;
+		v_standardize := coalesce((v_params ->> 'standardize')::boolean, false);
+		v_max_iter := coalesce((v_params ->> 'max_iter')::integer, 10000);
+		v_tol := coalesce((v_params ->> 'tol')::float8, 1e-4);
 	END IF;
 	IF v_params ? 'bins' AND (jsonb_typeof(v_params -> 'bins') <> 'number'
 							  OR (v_params ->> 'bins') !~ '^[0-9]+$'
@@ -1110,11 +1673,11 @@ BEGIN
 	v_intercept := coalesce((v_params ->> 'intercept')::boolean, true);
 	v_nulls := coalesce(v_params ->> 'nulls', 'skip');
 	IF v_params ? 'nulls' AND jsonb_typeof(v_params -> 'nulls') <> 'string' THEN
-		RAISE EXCEPTION 'parameter "nulls" must be "skip" or "error", not %', v_params -> 'nulls'
+		RAISE EXCEPTION 'parameter "nulls" must be "skip", "error" or "impute_mean", not %', v_params -> 'nulls'
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
-	IF v_nulls NOT IN ('skip', 'error') THEN
-		RAISE EXCEPTION 'parameter "nulls" must be "skip" or "error", not "%"', v_nulls
+	IF v_nulls NOT IN ('skip', 'error', 'impute_mean') THEN
+		RAISE EXCEPTION 'parameter "nulls" must be "skip", "error" or "impute_mean", not "%"', v_nulls
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
 	v_params := v_params || jsonb_build_object('intercept', v_intercept, 'nulls', v_nulls);
@@ -1125,7 +1688,11 @@ BEGIN
 	END IF;
 
 	/* ---- columns, checked against the catalog ---- */
-	PERFORM mlops._check_numeric_column(v_rel, v_target, 'target');
+	IF v_algorithm = 'logistic' THEN
+		PERFORM mlops._logistic_target_sql(v_rel, v_target);	/* boolean, or numeric 0/1 */
+	ELSE
+		PERFORM mlops._check_numeric_column(v_rel, v_target, 'target');
+	END IF;
 
 	IF v_features IS NULL THEN
 		SELECT coalesce(array_agg(a.attname::text ORDER BY a.attnum), '{}')
@@ -1154,8 +1721,29 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
 	FOREACH v_f IN ARRAY v_features LOOP
-		PERFORM mlops._check_numeric_column(v_rel, v_f, 'feature');
+		v_kinds := v_kinds || mlops._check_feature_column(v_rel, v_f);
 	END LOOP;
+
+	/*
+	 * ---- the encoding: text, enum and boolean features become 0/1 design
+	 * columns, one per level but the reference; with "nulls": "impute_mean"
+	 * a NULL numeric feature is its training mean (mlops._encode)
+	 */
+	v_split := mlops._split_sql(v_rel, v_target, v_fraction);
+	v_encoding := mlops._encode(v_rel, v_target, v_features, v_kinds, v_intercept, v_nulls, v_weights, v_split);
+	IF v_encoding IS NOT NULL
+	   AND (SELECT count(*) FROM mlops._design(v_features, v_encoding)) + v_intercept::int > 1000 THEN
+		RAISE EXCEPTION 'too many coefficients: %', (SELECT count(*) FROM mlops._design(v_features, v_encoding)) + v_intercept::int
+			USING ERRCODE = 'program_limit_exceeded',
+				  DETAIL = 'A model has at most 1000 coefficients, the intercept included; a categorical feature has one for each level but the reference.';
+	END IF;
+
+	/* logistic regression: a driver of its own (IRLS in memory or by passes) */
+	IF v_algorithm = 'logistic' THEN
+		RETURN QUERY SELECT * FROM mlops._train_logistic(v_project, v_rel, v_target, v_features, v_params,
+														 v_fraction, v_deploy, v_encoding);
+		RETURN;
+	END IF;
 
 	/*
 	 * ---- the scan: one aggregate over the training split, parallel where
@@ -1164,11 +1752,12 @@ BEGIN
 	 * 100 arguments.
 	 */
 	v_ycol := format('%I::float8', v_target);
-	v_xargs := mlops._xargs_sql(v_features, v_intercept);
-	v_xcount := cardinality(v_features) + v_intercept::int;
-	v_split := mlops._split_sql(v_rel, v_target, v_fraction);
-	v_names := CASE WHEN v_intercept THEN ARRAY['(intercept)'] ELSE '{}' END || v_features;
-	v_argmap := mlops._argmap(v_target, v_features, v_intercept);
+	v_xargs := mlops._xargs_sql(v_features, v_intercept, v_encoding);
+	v_base_xargs := mlops._xargs_sql(v_features, v_intercept, v_encoding, false);
+	v_names := CASE WHEN v_intercept THEN ARRAY['(intercept)'] ELSE '{}' END
+			   || ARRAY(SELECT d.name FROM mlops._design(v_features, v_encoding) d ORDER BY d.ordinal);
+	v_xcount := cardinality(v_names);
+	v_argmap := mlops._argmap(v_target, v_features, v_intercept, v_encoding);
 	/* x as one array expression, for the aggregates that take (y, x float8[], w) */
 	v_xarray := CASE WHEN v_xcount <= 90 THEN 'ARRAY[' || substr(v_xargs, 3) || ']' ELSE substr(v_xargs, 3) END;
 	/* the arguments of the fit: (y, x1, ..., xp), or (y, ARRAY[x1, ..., xp], w) */
@@ -1238,6 +1827,49 @@ BEGIN
 			/* from the state: the counts of ols_result, the coefficients of ridge */
 			SELECT c.n_rows, c.n_skipped INTO v_res.n_rows, v_res.n_skipped FROM mlops.fitstate_counts(v_state) c;
 			v_res.coef := mlops.ridge_coef(v_state, v_lambda);
+		ELSIF v_algorithm IN ('lasso', 'elastic_net') THEN
+			IF v_auto THEN
+				/*
+				 * lambda by cross-validation, as for ridge: each fold is scored
+				 * along the path of the merge of the other folds (one call per
+				 * fold, warm-started from the largest lambda down)
+				 */
+				IF cardinality(v_fold_states) < 2 THEN
+					RAISE EXCEPTION 'cross-validation needs at least 2 non-empty folds, not %', cardinality(v_fold_states)
+						USING ERRCODE = 'data_exception';
+				END IF;
+				v_grid := CASE WHEN v_params ? 'lambdas'
+							   THEN ARRAY(SELECT DISTINCT (e #>> '{}')::float8
+										  FROM jsonb_array_elements(v_params -> 'lambdas') e ORDER BY 1 DESC)
+							   ELSE mlops.elastic_net_lambda_grid(v_state, v_l1_ratio, v_standardize, 100) END;
+				WITH o AS MATERIALIZED (
+					SELECT i, mlops.elastic_net_path(
+								  (SELECT mlops.fit_merge(f) FROM unnest(v_fold_states) WITH ORDINALITY AS u(f, j)
+								   WHERE j <> i),
+								  v_grid, v_l1_ratio, v_standardize, v_max_iter, v_tol) AS path
+					FROM generate_series(1, cardinality(v_fold_states)) i),
+				e AS (
+					SELECT g.k, sqrt(x.v[2] / x.v[1]) AS rmse
+					FROM o, generate_subscripts(v_grid, 1) AS g(k),
+						 LATERAL (SELECT mlops.fitstate_error(v_fold_states[o.i],
+															  ARRAY(SELECT unnest(o.path[g.k:g.k][:]))) AS v) x),
+				c AS (
+					SELECT v_grid[e.k] AS lam, avg(e.rmse) AS rmse_mean, stddev_samp(e.rmse) AS rmse_sd
+					FROM e GROUP BY e.k)
+				SELECT (SELECT c.lam FROM c ORDER BY c.rmse_mean, c.lam DESC LIMIT 1),
+					   jsonb_agg(jsonb_build_object('lambda', c.lam, 'rmse_mean', c.rmse_mean, 'rmse_sd', c.rmse_sd)
+								 ORDER BY c.lam)
+				INTO v_lambda, v_curve FROM c;
+				v_extra := v_extra || jsonb_build_object('lambda_curve', v_curve);
+			END IF;
+			/* from the state: the counts, the coefficients by coordinate descent */
+			SELECT c.n_rows, c.n_skipped INTO v_res.n_rows, v_res.n_skipped FROM mlops.fitstate_counts(v_state) c;
+			SELECT * INTO v_enet
+			FROM mlops.elastic_net_fit(v_state, v_lambda, v_l1_ratio, v_standardize, v_max_iter, v_tol);
+			v_res.coef := v_enet.coef;
+			v_extra := v_extra || jsonb_build_object('lambda', v_lambda, 'l1_ratio', v_l1_ratio,
+													 'standardize', v_standardize, 'iterations', v_enet.iterations,
+													 'converged', v_enet.converged);
 		ELSIF coalesce((v_params ->> 'drop_collinear')::boolean, false) THEN
 			/* collinear features (NULL coefficients) leave the model; the rest is the fit without them */
 			v_res := mlops.ols_result(v_state);
@@ -1248,18 +1880,32 @@ BEGIN
 					RAISE EXCEPTION 'could not fit model: the intercept is collinear'
 						USING ERRCODE = 'invalid_parameter_value';
 				END IF;
+				/* the features behind the dropped design columns: whole numeric features only */
+				SELECT d.name INTO v_f FROM mlops._design(v_features, v_encoding) d
+				WHERE d.ordinal + v_intercept::int = ANY (v_dropped) AND d.level IS NOT NULL
+				ORDER BY d.ordinal LIMIT 1;
+				IF FOUND THEN
+					RAISE EXCEPTION 'cannot drop collinear column "%": it is a level of a categorical feature', v_f
+						USING ERRCODE = 'feature_not_supported',
+							  HINT = 'Leave that feature out, or merge the level with another one.';
+				END IF;
+				v_dropsrc := ARRAY(SELECT d.source FROM mlops._design(v_features, v_encoding) d
+								   WHERE d.ordinal + v_intercept::int = ANY (v_dropped) ORDER BY d.ordinal);
+				v_encoding := (SELECT jsonb_agg(e ORDER BY o) FROM jsonb_array_elements(v_encoding) WITH ORDINALITY AS u(e, o)
+							   WHERE NOT o = ANY (v_dropsrc));
 				v_dropped_features := ARRAY(SELECT f FROM unnest(v_features) WITH ORDINALITY AS u(f, o)
-											WHERE o + v_intercept::int = ANY (v_dropped) ORDER BY o);
+											WHERE o = ANY (v_dropsrc) ORDER BY o);
 				v_features := ARRAY(SELECT f FROM unnest(v_features) WITH ORDINALITY AS u(f, o)
-									WHERE NOT (o + v_intercept::int = ANY (v_dropped)) ORDER BY o);
+									WHERE NOT o = ANY (v_dropsrc) ORDER BY o);
 				v_res.coef := ARRAY(SELECT c FROM unnest(v_res.coef) c WHERE c IS NOT NULL);
 				v_res.std_err := mlops._compact(v_res.std_err, v_dropped);
 				v_res.t_stats := mlops._compact(v_res.t_stats, v_dropped);
 				v_res.p_values := mlops._compact(v_res.p_values, v_dropped);
 				v_res.vcov := NULL;
 				v_state := NULL;	/* its columns are no longer the model's */
-				v_xargs := mlops._xargs_sql(v_features, v_intercept);
-				v_argmap := mlops._argmap(v_target, v_features, v_intercept);
+				v_xargs := mlops._xargs_sql(v_features, v_intercept, v_encoding);
+				v_base_xargs := mlops._xargs_sql(v_features, v_intercept, v_encoding, false);
+				v_argmap := mlops._argmap(v_target, v_features, v_intercept, v_encoding);
 			END IF;
 		ELSE
 			v_res := mlops.ols_result(v_state, v_names);
@@ -1307,9 +1953,10 @@ BEGIN
 		 * 100,000 training rows (the sorts spill past work_mem, memory stays bounded)
 		 */
 		v_exprs := ARRAY[CASE WHEN v_intercept THEN '$1[1]' ELSE '0::float8' END
-						 || coalesce((SELECT string_agg(format(' + $1[%s] * %I::float8', o + v_intercept::int, f), '' ORDER BY o)
-									  FROM unnest(v_features) WITH ORDINALITY AS u(f, o)), '')]
-				   || ARRAY(SELECT format('%I::float8', f) FROM unnest(v_features) WITH ORDINALITY AS u(f, o) ORDER BY o);
+						 || coalesce((SELECT string_agg(format(' + $1[%s] * %s', d.ordinal + v_intercept::int, d.expr), '' ORDER BY d.ordinal)
+									  FROM mlops._design(v_features, v_encoding, false) d), '')]
+				   || ARRAY(SELECT CASE WHEN d.level IS NULL THEN d.expr ELSE '0.5::float8' END
+							FROM mlops._design(v_features, v_encoding, false) d ORDER BY d.ordinal);
 		/* (only tables and materialized views can be sampled; other relations are read whole) */
 		SELECT CASE WHEN c.relkind IN ('r', 'm') THEN least(100, 100 * 100000 / greatest(c.reltuples, 1)) END
 		INTO v_pct
@@ -1348,7 +1995,7 @@ BEGIN
 			format('mlops.baseline_stats(%L::float8[], $1, %L%s)',
 				   (SELECT '{' || string_agg(translate(e::text, '[]', '{}'), ',' ORDER BY o) || '}'
 					FROM jsonb_array_elements(v_edges) WITH ORDINALITY AS u(e, o)),
-				   v_intercept, v_xargs),
+				   v_intercept, v_base_xargs),
 			v_rel);
 		EXECUTE v_sql INTO v_metrics, v_skipped, v_watermark, v_base USING v_res.coef;
 
@@ -1366,6 +2013,8 @@ BEGIN
 				  FROM (SELECT mlops.fitstate_error(v_fold_states[i],
 							CASE WHEN v_algorithm = 'ridge'
 								 THEN mlops.ridge_coef(o.s, v_lambda)
+								 WHEN v_algorithm IN ('lasso', 'elastic_net')
+								 THEN mlops.elastic_net_coef(o.s, v_lambda, v_l1_ratio, v_standardize, v_max_iter, v_tol)
 								 ELSE (mlops.ols_result(o.s, v_names)).coef END) AS e
 						FROM generate_series(1, cardinality(v_fold_states)) i,
 							 LATERAL (SELECT mlops.fit_merge(f) AS s
@@ -1393,13 +2042,17 @@ BEGIN
 	END IF;
 	SELECT * INTO r FROM mlops._record_model(v_project, v_rel, v_target, v_features, v_algorithm, v_params,
 											 v_fraction, v_intercept, v_res, v_state, v_metrics,
-											 v_watermark, v_deploy, v_extra);
-	INSERT INTO mlops.baselines (model_id, ordinal, feature, n, n_null, mean, sd, min, max, edges, counts)
-	SELECT r.model_id, o - 1, CASE WHEN o = 1 THEN '(prediction)' ELSE v_features[o - 1] END,
-		   v_base[o][1]::bigint, v_base[o][2]::bigint, v_base[o][3], v_base[o][4], v_base[o][5], v_base[o][6],
-		   ARRAY(SELECT jsonb_array_elements_text(v_edges -> (o - 1))::float8),
-		   ARRAY(SELECT v_base[o][6 + b]::bigint FROM generate_series(1, v_bins) b ORDER BY b)
-	FROM generate_series(1, array_length(v_base, 1)) o;
+											 v_watermark, v_deploy, v_extra, v_encoding);
+	IF v_encoding IS NOT NULL THEN
+		PERFORM mlops._encoded_baselines(r.model_id, v_rel, v_split, v_features, v_encoding, v_base, v_edges, v_bins);
+	ELSE
+		INSERT INTO mlops.baselines (model_id, ordinal, feature, n, n_null, mean, sd, min, max, edges, counts)
+		SELECT r.model_id, o - 1, CASE WHEN o = 1 THEN '(prediction)' ELSE v_features[o - 1] END,
+			   v_base[o][1]::bigint, v_base[o][2]::bigint, v_base[o][3], v_base[o][4], v_base[o][5], v_base[o][6],
+			   ARRAY(SELECT jsonb_array_elements_text(v_edges -> (o - 1))::float8),
+			   ARRAY(SELECT v_base[o][6 + b]::bigint FROM generate_series(1, v_bins) b ORDER BY b)
+		FROM generate_series(1, array_length(v_base, 1)) o;
+	END IF;
 	RETURN QUERY SELECT r.model_id, v_project, r.version, v_algorithm, r.deployed, v_metrics,
 						(to_jsonb(v_res) - 'vcov') || v_extra, r.reason;
 END;
@@ -1425,6 +2078,579 @@ AS $$
 $$;
 COMMENT ON FUNCTION mlops.train(text, regclass, text, text[], text, jsonb, float8, text) IS
 	'trains a new version of a project on a relation, evaluates it on a deterministic hold-out, records it and deploys it as asked';
+
+/* ========================================================================
+ * Logistic regression (algorithm => 'logistic'): IRLS in memory or by
+ * passes over the data (src/logistic.c), train's driver for it, its
+ * evaluation and the probability it predicts.
+ * (everything from here to the end of this block belongs to it)
+ * ======================================================================== */
+
+CREATE TYPE mlops.logistic_result AS (
+	coef float8[],
+	std_err float8[],
+	z_stats float8[],
+	p_values float8[],
+	log_likelihood float8,
+	deviance float8,
+	null_deviance float8,
+	aic float8,
+	bic float8,
+	objective float8,
+	n_rows bigint,
+	n_positive bigint,
+	n_skipped bigint,
+	n_skipped_test bigint,
+	df_residual bigint,
+	iterations integer,
+	converged boolean,
+	separation text,
+	in_memory boolean,
+	done boolean,
+	next_coef float8[],
+	train_metrics float8[],
+	test_metrics float8[]
+);
+COMMENT ON TYPE mlops.logistic_result IS
+	'a logistic fit (mlops.logistic_step): coefficients and their statistics at coef, how the iterations went, the next coefficients when not done, and the metrics {n, accuracy, precision, recall, f1, roc_auc, log_loss} of the training and test rows';
+
+CREATE FUNCTION mlops.logistic_step_accum(internal, float8[], float8[], float8, boolean, VARIADIC "any")
+	RETURNS internal
+	AS 'MODULE_PATHNAME', 'mlops_logistic_step_accum'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION mlops.logistic_step_accum(internal, float8[], float8[], float8, boolean, VARIADIC "any") IS
+	'transition function of mlops.logistic_step(coef, options, y, is_test, x1, ..., xp)';
+CREATE FUNCTION mlops.logistic_step_accum(internal, float8[], float8[], float8, boolean, float8[])
+	RETURNS internal
+	AS 'MODULE_PATHNAME', 'mlops_logistic_step_accum_array'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION mlops.logistic_step_accum(internal, float8[], float8[], float8, boolean, float8[]) IS
+	'transition function of mlops.logistic_step(coef, options, y, is_test, x)';
+CREATE FUNCTION mlops.logistic_step_combine(internal, internal) RETURNS internal
+	AS 'MODULE_PATHNAME', 'mlops_logistic_step_combine'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION mlops.logistic_step_combine(internal, internal) IS
+	'combine function of mlops.logistic_step';
+CREATE FUNCTION mlops.logistic_step_serialize(internal) RETURNS bytea
+	AS 'MODULE_PATHNAME', 'mlops_logistic_step_serialize'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION mlops.logistic_step_serialize(internal) IS
+	'serialize function of mlops.logistic_step';
+CREATE FUNCTION mlops.logistic_step_deserialize(bytea, internal) RETURNS internal
+	AS 'MODULE_PATHNAME', 'mlops_logistic_step_deserialize'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION mlops.logistic_step_deserialize(bytea, internal) IS
+	'deserialize function of mlops.logistic_step';
+CREATE FUNCTION mlops.logistic_step_final(internal) RETURNS mlops.logistic_result
+	AS 'MODULE_PATHNAME', 'mlops_logistic_step_final'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION mlops.logistic_step_final(internal) IS
+	'final function of mlops.logistic_step';
+
+CREATE AGGREGATE mlops.logistic_step(coef float8[], options float8[], y float8, is_test boolean, VARIADIC "any") (
+	SFUNC = mlops.logistic_step_accum,
+	STYPE = internal,
+	FINALFUNC = mlops.logistic_step_final,
+	COMBINEFUNC = mlops.logistic_step_combine,
+	SERIALFUNC = mlops.logistic_step_serialize,
+	DESERIALFUNC = mlops.logistic_step_deserialize,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE mlops.logistic_step(float8[], float8[], float8, boolean, VARIADIC "any") IS
+	'IRLS for logistic regression of y (0 or 1) on float8 arguments x1, ..., xp, the rows with is_test measured only: with the rows in memory (mlops.logistic_memory) every step from coef to the end, else one step at coef per scan; options = {lambda, max_iter, tol, threshold, intercept, keep, iteration, previous, fit} (see the reference)';
+CREATE AGGREGATE mlops.logistic_step(coef float8[], options float8[], y float8, is_test boolean, x float8[]) (
+	SFUNC = mlops.logistic_step_accum,
+	STYPE = internal,
+	FINALFUNC = mlops.logistic_step_final,
+	COMBINEFUNC = mlops.logistic_step_combine,
+	SERIALFUNC = mlops.logistic_step_serialize,
+	DESERIALFUNC = mlops.logistic_step_deserialize,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE mlops.logistic_step(float8[], float8[], float8, boolean, float8[]) IS
+	'mlops.logistic_step for x given as an array';
+
+CREATE FUNCTION mlops.logistic_proba(coef float8[], VARIADIC "any") RETURNS float8
+	AS 'MODULE_PATHNAME', 'mlops_logistic_proba'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION mlops.logistic_proba(float8[], VARIADIC "any") IS
+	'P(y = 1) = 1 / (1 + exp(-sum(coef[j] * x[j]))) for float8 arguments x1, ..., xp; NULL when the log-odds is not finite';
+CREATE FUNCTION mlops.logistic_proba(coef float8[], x float8[]) RETURNS float8
+	AS 'MODULE_PATHNAME', 'mlops_logistic_proba_array'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION mlops.logistic_proba(float8[], float8[]) IS
+	'mlops.logistic_proba for x given as an array; NULL when x has a NULL';
+
+CREATE FUNCTION mlops.predict_proba(project text, features float8[]) RETURNS float8
+	AS 'MODULE_PATHNAME', 'mlops_predict_proba'
+	LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION mlops.predict_proba(text, float8[]) IS
+	'P(y = 1) of the deployed logistic model of a project for one row of features, in the order of the model''s features';
+CREATE FUNCTION mlops.predict_proba(project text, "row" record) RETURNS float8
+	AS 'MODULE_PATHNAME', 'mlops_predict_proba_record'
+	LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION mlops.predict_proba(text, record) IS
+	'P(y = 1) of the deployed logistic model of a project for a row whose columns are named like the model''s features';
+CREATE FUNCTION mlops.predict_proba(model_id bigint, features float8[]) RETURNS float8
+	AS 'MODULE_PATHNAME', 'mlops_predict_proba_model'
+	LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION mlops.predict_proba(bigint, float8[]) IS
+	'P(y = 1) of one exact logistic model version for one row of features';
+
+/* The target of a logistic model as a float8 expression (0 or 1), with the errors for an unusable one. */
+CREATE FUNCTION mlops._logistic_target_sql(p_rel regclass, p_target text) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = p_rel) THEN
+		RAISE EXCEPTION 'relation with OID % does not exist', p_rel::oid
+			USING ERRCODE = 'undefined_table';
+	END IF;
+	IF mlops._is_numeric_column(p_rel, p_target) IS NULL THEN
+		RAISE EXCEPTION 'column "%" of relation "%" does not exist', p_target, mlops._relname(p_rel)
+			USING ERRCODE = 'undefined_column';
+	END IF;
+	IF mlops._is_boolean_column(p_rel, p_target) THEN
+		RETURN format('%I::integer::float8', p_target);
+	END IF;
+	IF mlops._is_numeric_column(p_rel, p_target) THEN
+		RETURN format('%I::float8', p_target);
+	END IF;
+	RAISE EXCEPTION 'target column "%" of relation "%" is not boolean or numeric', p_target, mlops._relname(p_rel)
+		USING ERRCODE = 'datatype_mismatch',
+			  DETAIL = format('Its type is %s.',
+							  (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a
+							   WHERE a.attrelid = p_rel AND a.attname = p_target)),
+			  HINT = 'Algorithm "logistic" predicts a boolean target, or a numeric one holding only 0 and 1.';
+END;
+$$;
+COMMENT ON FUNCTION mlops._logistic_target_sql(regclass, text) IS
+	'internal: the target of a logistic model as SQL for a float8 0 or 1 (a boolean column as 0 or 1); errors when the column is missing or neither boolean nor numeric';
+
+/* The metrics of one split as JSON from the array of mlops.logistic_result (and the AUC when measured apart). */
+CREATE FUNCTION mlops._logistic_metrics_json(p_m float8[], p_auc float8 DEFAULT NULL) RETURNS jsonb
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT CASE WHEN p_m IS NOT NULL THEN
+		jsonb_build_object('n', p_m[1], 'accuracy', p_m[2], 'precision', p_m[3], 'recall', p_m[4],
+						   'f1', p_m[5], 'roc_auc', coalesce(p_m[6], p_auc), 'log_loss', p_m[7]) END;
+$$;
+COMMENT ON FUNCTION mlops._logistic_metrics_json(float8[], float8) IS
+	'internal: {n, accuracy, precision, recall, f1, roc_auc, log_loss} of a split as JSON';
+
+/*
+ * The area under the ROC curve of coefficients p_coef on the rows of a
+ * relation, {training rows, test rows} (p_split true for a test row), by
+ * ranks: rows grouped by probability, each positive counts the negatives
+ * below its probability and half those equal to it.  The in-memory fit
+ * gives it itself; this is the way when the rows did not fit.
+ */
+CREATE FUNCTION mlops._logistic_auc(p_rel regclass, p_coef float8[], p_ycol text, p_xargs text, p_split text)
+RETURNS float8[]
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	v_auc float8[];
+BEGIN
+	EXECUTE format(
+		'SELECT ARRAY[max(a) FILTER (WHERE NOT t), max(a) FILTER (WHERE t)] '
+		'FROM (SELECT t, (sum(n1 * (coalesce(below, 0) + 0.5 * n0)) / nullif(sum(n1) * sum(n0), 0))::float8 AS a '
+		'      FROM (SELECT t, n0, n1, sum(n0) OVER (PARTITION BY t ORDER BY pr '
+		'                                            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS below '
+		'            FROM (SELECT (%s) AS t, mlops.logistic_proba($1%s) AS pr, '
+		'                         count(*) FILTER (WHERE %s = 0) AS n0, count(*) FILTER (WHERE %s = 1) AS n1 '
+		'                  FROM %s WHERE %s IS NOT NULL GROUP BY 1, 2) g '
+		'            WHERE pr IS NOT NULL) w '
+		'      GROUP BY t) s',
+		p_split, p_xargs, p_ycol, p_ycol, p_rel, p_ycol)
+	INTO v_auc USING p_coef;
+	RETURN v_auc;
+END;
+$$;
+COMMENT ON FUNCTION mlops._logistic_auc(regclass, float8[], text, text, text) IS
+	'internal: area under the ROC curve {training rows, test rows} of logistic coefficients on a relation, by ranks (ties count one half)';
+
+/*
+ * The options array of mlops.logistic_step: lambda, max_iter, tol,
+ * threshold, intercept, keep, iteration, previous, fit.
+ */
+CREATE FUNCTION mlops._logistic_options(p_params jsonb, p_keep boolean, p_fit boolean) RETURNS float8[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT ARRAY[coalesce((p_params ->> 'lambda')::float8, 0), coalesce((p_params ->> 'max_iter')::float8, 25),
+				 coalesce((p_params ->> 'tol')::float8, 1e-10), coalesce((p_params ->> 'threshold')::float8, 0.5),
+				 coalesce((p_params ->> 'intercept')::boolean, true)::integer, p_keep::integer, 0, 'NaN',
+				 p_fit::integer]::float8[];
+$$;
+COMMENT ON FUNCTION mlops._logistic_options(jsonb, boolean, boolean) IS
+	'internal: the options array of mlops.logistic_step from a logistic model''s params';
+
+/*
+ * The body of mlops.train for algorithm "logistic", called by mlops._train
+ * after the checks common to every algorithm, with the features resolved
+ * and encoded.
+ */
+CREATE FUNCTION mlops._train_logistic(p_project text, p_rel regclass, p_target text, p_features text[],
+									  p_params jsonb, p_fraction float8, p_deploy text, p_encoding jsonb)
+RETURNS TABLE (model_id bigint, project text, version integer, algorithm text,
+			   deployed boolean, metrics jsonb, statistics jsonb, deploy_reason text)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+SET extra_float_digits = 1
+SET datestyle = 'ISO, YMD'
+AS $$
+#variable_conflict use_column
+DECLARE
+	v_params jsonb := p_params;
+	v_intercept boolean := (p_params ->> 'intercept')::boolean;
+	v_nulls text := p_params ->> 'nulls';
+	v_bins integer := coalesce((p_params ->> 'bins')::int, 10);
+	v_key text;
+	v_ycol text;
+	v_split text;
+	v_xargs text;
+	v_base_xargs text;
+	v_xcount integer;
+	v_argmap text;
+	v_sql text;
+	v_options float8[];
+	v_res mlops.logistic_result;
+	v_passes integer := 1;
+	v_auc float8[];
+	v_metrics jsonb;
+	v_ols mlops.ols_result;
+	v_extra jsonb;
+	v_prob text;
+	v_exprs text[];
+	v_edges jsonb;
+	v_pct float8;
+	v_base float8[];
+	v_pstats float8[];
+	v_pcounts bigint[];
+	v_errmsg text;
+	v_errstate text;
+	v_errdetail text;
+	v_errhint text;
+	r record;
+BEGIN
+	/* ---- parameters: those of all algorithms were checked by mlops._train ---- */
+	IF p_params ? 'folds' THEN
+		RAISE EXCEPTION 'cross-validation of algorithm "logistic" is not supported'
+			USING ERRCODE = 'feature_not_supported',
+				  HINT = 'Leave out "folds"; the model is measured on the hold-out split (test_fraction).';
+	END IF;
+	IF p_params ? 'incremental_column' THEN
+		RAISE EXCEPTION 'incremental refits of algorithm "logistic" are not supported'
+			USING ERRCODE = 'feature_not_supported',
+				  DETAIL = 'Every iteration of a logistic fit reads every row, so mlops.retrain refits it on all rows.',
+				  HINT = 'Leave out "incremental_column".';
+	END IF;
+	IF p_params ? 'lambda' AND (jsonb_typeof(p_params -> 'lambda') <> 'number'
+								OR NOT ((p_params ->> 'lambda')::float8 >= 0)
+								OR (p_params ->> 'lambda')::float8 = 'Infinity') THEN
+		RAISE EXCEPTION 'parameter "lambda" of algorithm "logistic" must be a number at least 0'
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = 'The objective is (1/n) sum(log(1 + exp(x b)) - y x b) + (lambda/2) ||b||^2, the intercept unpenalised.';
+	END IF;
+	IF p_params ? 'max_iter' AND (jsonb_typeof(p_params -> 'max_iter') <> 'number'
+								  OR (p_params ->> 'max_iter') !~ '^[0-9]+$'
+								  OR (p_params ->> 'max_iter')::numeric NOT BETWEEN 1 AND 10000) THEN
+		RAISE EXCEPTION 'parameter "max_iter" must be a whole number from 1 to 10000'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF p_params ? 'tol' AND (jsonb_typeof(p_params -> 'tol') <> 'number'
+							 OR NOT ((p_params ->> 'tol')::float8 > 0 AND (p_params ->> 'tol')::float8 < 1)) THEN
+		RAISE EXCEPTION 'parameter "tol" must be a number greater than 0 and less than 1'
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = 'The iterations end when |D - D_previous| / (|D| + 0.1) < tol, D the deviance (plus n lambda ||b||^2).';
+	END IF;
+	IF p_params ? 'threshold' AND (jsonb_typeof(p_params -> 'threshold') <> 'number'
+								   OR NOT ((p_params ->> 'threshold')::float8 > 0
+										   AND (p_params ->> 'threshold')::float8 < 1)) THEN
+		RAISE EXCEPTION 'parameter "threshold" must be a number greater than 0 and less than 1'
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = 'mlops.predict gives class 1 when the probability is above it.';
+	END IF;
+	v_params := v_params || jsonb_build_object('lambda', coalesce((p_params ->> 'lambda')::float8, 0),
+											   'max_iter', coalesce((p_params ->> 'max_iter')::int, 25),
+											   'tol', coalesce((p_params ->> 'tol')::float8, 1e-10),
+											   'threshold', coalesce((p_params ->> 'threshold')::float8, 0.5));
+
+	/* ---- SQL of the scans ---- */
+	v_ycol := mlops._logistic_target_sql(p_rel, p_target);
+	v_split := mlops._split_sql(p_rel, p_target, p_fraction);
+	v_xargs := mlops._xargs_sql(p_features, v_intercept, p_encoding);
+	v_base_xargs := mlops._xargs_sql(p_features, v_intercept, p_encoding, false);
+	v_xcount := v_intercept::int + (SELECT count(*) FROM mlops._design(p_features, p_encoding));
+	v_argmap := mlops._argmap(p_target, p_features, v_intercept, p_encoding);
+
+	/*
+	 * ---- the fit: one scan with the rows kept in memory runs every
+	 * iteration; when they do not fit in mlops.logistic_memory, each further
+	 * iteration is one more scan, until the fit says it is done
+	 */
+	v_options := mlops._logistic_options(v_params, true, true);
+	v_sql := format('SELECT (s.r).* FROM (SELECT mlops.logistic_step($1, $2, %s, %s%s) AS r FROM %s) s',
+					v_ycol, v_split, v_xargs, p_rel);
+	BEGIN
+		EXECUTE v_sql INTO v_res USING array_fill(0::float8, ARRAY[v_xcount]), v_options;
+		WHILE v_res.done IS FALSE LOOP
+			/* the next step; the coefficients of this one go along for the separation check */
+			v_passes := v_passes + 1;
+			v_options := v_options[1:9] || v_res.coef;
+			v_options[6] := 0;
+			v_options[7] := v_res.iterations + 1;
+			v_options[8] := v_res.objective;
+			EXECUTE v_sql INTO v_res USING v_res.next_coef, v_options;
+		END LOOP;
+	EXCEPTION WHEN data_exception OR invalid_parameter_value THEN
+		GET STACKED DIAGNOSTICS v_errmsg = MESSAGE_TEXT, v_errstate = RETURNED_SQLSTATE,
+								v_errdetail = PG_EXCEPTION_DETAIL, v_errhint = PG_EXCEPTION_HINT;
+		IF v_errmsg LIKE 'cannot % value in %' OR v_errmsg LIKE 'logistic regression needs a target of 0 or 1%'
+		   OR v_errmsg LIKE 'could not fit logistic model%' THEN
+			RAISE EXCEPTION USING ERRCODE = v_errstate, MESSAGE = v_errmsg,
+								  DETAIL = concat_ws(' ', nullif(v_errdetail, ''), v_argmap), HINT = v_errhint;
+		END IF;
+		RAISE;
+	END;
+
+	IF coalesce(v_res.n_rows, 0) = 0 THEN
+		RAISE EXCEPTION 'relation "%" has no rows to train on', mlops._relname(p_rel)
+			USING ERRCODE = 'data_exception',
+				  HINT = CASE WHEN p_fraction > 0 THEN 'Add rows, or lower test_fraction.' ELSE 'Add rows.' END;
+	END IF;
+	IF v_nulls = 'error' AND v_res.n_skipped + v_res.n_skipped_test > 0 THEN
+		RAISE EXCEPTION 'relation "%" has % rows with NULL in the target or a feature', mlops._relname(p_rel),
+						v_res.n_skipped + v_res.n_skipped_test
+			USING ERRCODE = 'null_value_not_allowed',
+				  HINT = 'Use params => ''{"nulls": "skip"}'' to skip such rows.';
+	END IF;
+	IF v_res.coef IS NULL THEN
+		RAISE EXCEPTION 'could not fit logistic model: every training row has target %',
+						CASE WHEN v_res.n_positive = 0 THEN 0 ELSE 1 END
+			USING ERRCODE = 'data_exception',
+				  HINT = 'A logistic model needs training rows of both classes.';
+	END IF;
+	IF v_res.separation = 'complete' THEN
+		RAISE EXCEPTION 'could not fit logistic model: the classes are completely separated'
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = format('The coefficients of iteration %s put every training row with target 1 on one side of a hyperplane of the features and every row with target 0 on the other, so the likelihood has no maximum: it grows without bound along that direction.',
+								  v_res.iterations),
+				  HINT = 'Add an L2 penalty, for example params => ''{"lambda": 0.001}'', or leave out the features that separate the classes.';
+	ELSIF v_res.separation = 'quasi-complete' THEN
+		RAISE WARNING 'logistic fit of project "%": quasi-complete separation', p_project
+			USING DETAIL = 'The last iteration moved the coefficients along a direction that puts every training row on the side of its class, some on the boundary: the likelihood has no maximum, the coefficients reached grow with every iteration and their standard errors are not meaningful.',
+				  HINT = 'Add an L2 penalty (params.lambda), or leave out the features that separate the classes.';
+	ELSIF NOT v_res.converged THEN
+		RAISE WARNING 'logistic fit of project "%" did not converge in % iterations', p_project, v_res.iterations
+			USING HINT = 'Raise params.max_iter, loosen params.tol, or add an L2 penalty (params.lambda).';
+	END IF;
+
+	/*
+	 * ---- metrics: both splits from the fit; the AUC by one more scan when
+	 * neither the rows nor their scores fitted in mlops.logistic_memory
+	 */
+	IF NOT v_res.in_memory AND (v_res.train_metrics[6] IS NULL
+								OR (v_res.test_metrics IS NOT NULL AND v_res.test_metrics[6] IS NULL)) THEN
+		v_auc := mlops._logistic_auc(p_rel, v_res.coef, v_ycol, v_xargs, v_split);
+	END IF;
+	v_metrics := jsonb_build_object('train', mlops._logistic_metrics_json(v_res.train_metrics, v_auc[1]));
+	IF v_res.test_metrics IS NOT NULL THEN
+		v_metrics := v_metrics || jsonb_build_object('test', mlops._logistic_metrics_json(v_res.test_metrics, v_auc[2]));
+	END IF;
+
+	/*
+	 * ---- drift baselines, as mlops._train makes them, with the probability
+	 * as the prediction: bin edges from a sample of the training rows, then
+	 * the counts and moments of every column in one scan
+	 */
+	v_prob := format('mlops.logistic_proba($1%s)', v_base_xargs);
+	v_exprs := ARRAY[v_prob]
+			   || ARRAY(SELECT CASE WHEN d.level IS NULL THEN d.expr ELSE '0.5::float8' END
+						FROM mlops._design(p_features, p_encoding, false) d ORDER BY d.ordinal);
+	SELECT CASE WHEN c.relkind IN ('r', 'm') THEN least(100, 100 * 100000 / greatest(c.reltuples, 1)) END
+	INTO v_pct
+	FROM pg_catalog.pg_class c WHERE c.oid = p_rel;
+	FOR i IN 1..2 LOOP
+		v_sql := format('SELECT %s FROM %s %s WHERE NOT (%s)',
+						(SELECT string_agg(format('jsonb_build_array(percentile_disc(%L::float8[]) WITHIN GROUP (ORDER BY %s))',
+												  ARRAY(SELECT g::float8 / v_bins FROM generate_series(1, v_bins - 1) g), e),
+										   ' || ' ORDER BY o)
+						 FROM unnest(v_exprs) WITH ORDINALITY AS u(e, o)),
+						p_rel,
+						CASE WHEN i = 1 AND v_pct > 0 AND v_pct < 100
+							 THEN format('TABLESAMPLE %s (%s) REPEATABLE (0)',
+										 CASE WHEN v_pct < 10 THEN 'SYSTEM' ELSE 'BERNOULLI' END, v_pct)
+							 ELSE '' END,
+						v_split);
+		EXECUTE v_sql INTO v_edges USING v_res.coef;
+		EXIT WHEN NOT EXISTS (SELECT 1 FROM jsonb_array_elements(v_edges) e WHERE e = 'null');
+	END LOOP;
+	v_sql := format('SELECT mlops.baseline_stats(%L::float8[], $1, %L%s), '
+					'ARRAY[count(mlops_proba), count(*) - count(mlops_proba), avg(mlops_proba), '
+					'      stddev_samp(mlops_proba), min(mlops_proba), max(mlops_proba)], '
+					'mlops.bin_counts(%L::float8[], mlops_proba) '
+					'FROM (SELECT *, %s AS mlops_proba FROM %s WHERE NOT (%s)) s',
+					(SELECT '{' || string_agg(translate(e::text, '[]', '{}'), ',' ORDER BY o) || '}'
+					 FROM jsonb_array_elements(v_edges) WITH ORDINALITY AS u(e, o)),
+					v_intercept, v_base_xargs,
+					translate((v_edges -> 0)::text, '[]', '{}'),
+					v_prob, p_rel, v_split);
+	EXECUTE v_sql INTO v_base, v_pstats, v_pcounts USING v_res.coef;
+	/* ordinal 0: the probability, not the log-odds that baseline_stats measured */
+	FOR j IN 1 .. 6 LOOP
+		v_base[1][j] := v_pstats[j];
+	END LOOP;
+	FOR b IN 1 .. v_bins LOOP
+		v_base[1][6 + b] := coalesce(v_pcounts[b], 0);
+	END LOOP;
+
+	/* ---- registry and deployment ---- */
+	v_ols.coef := v_res.coef;
+	v_ols.std_err := v_res.std_err;
+	v_ols.p_values := v_res.p_values;
+	v_ols.log_likelihood := v_res.log_likelihood;
+	v_ols.aic := v_res.aic;
+	v_ols.bic := v_res.bic;
+	v_ols.n_rows := v_res.n_rows;
+	v_ols.n_skipped := v_res.n_skipped;
+	v_ols.df_residual := v_res.df_residual;
+	v_extra := jsonb_build_object('z_stats', v_res.z_stats, 'deviance', v_res.deviance,
+								  'null_deviance', v_res.null_deviance, 'n_positive', v_res.n_positive,
+								  'iterations', v_res.iterations, 'converged', v_res.converged,
+								  'separation', v_res.separation,
+								  'fit', CASE WHEN v_res.in_memory THEN 'memory' ELSE 'passes' END,
+								  'passes', v_passes);
+	SELECT * INTO r FROM mlops._record_model(p_project, p_rel, p_target, p_features, 'logistic', v_params,
+											 p_fraction, v_intercept, v_ols, NULL, v_metrics,
+											 NULL, p_deploy, v_extra, p_encoding);
+	IF p_encoding IS NOT NULL THEN
+		PERFORM mlops._encoded_baselines(r.model_id, p_rel, v_split, p_features, p_encoding, v_base, v_edges, v_bins);
+	ELSE
+		INSERT INTO mlops.baselines (model_id, ordinal, feature, n, n_null, mean, sd, min, max, edges, counts)
+		SELECT r.model_id, o - 1, CASE WHEN o = 1 THEN '(prediction)' ELSE p_features[o - 1] END,
+			   v_base[o][1]::bigint, v_base[o][2]::bigint, v_base[o][3], v_base[o][4], v_base[o][5], v_base[o][6],
+			   ARRAY(SELECT jsonb_array_elements_text(v_edges -> (o - 1))::float8),
+			   ARRAY(SELECT v_base[o][6 + b]::bigint FROM generate_series(1, v_bins) b ORDER BY b)
+		FROM generate_series(1, array_length(v_base, 1)) o;
+	END IF;
+	RETURN QUERY SELECT r.model_id, p_project, r.version, 'logistic'::text, r.deployed, v_metrics,
+						(to_jsonb(v_ols) - 'vcov') || v_extra, r.reason;
+END;
+$$;
+COMMENT ON FUNCTION mlops._train_logistic(text, regclass, text, text[], jsonb, float8, text, jsonb) IS
+	'internal: the body of mlops.train for algorithm "logistic"';
+
+/* mlops.evaluate for a logistic model: its classification metrics on the rows of a relation. */
+CREATE FUNCTION mlops._evaluate_logistic(p_model mlops.models, p_rel regclass)
+RETURNS TABLE (metric text, value float8)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+SET extra_float_digits = 1
+AS $$
+#variable_conflict use_column
+DECLARE
+	v_ycol text;
+	v_xargs text;
+	v_res mlops.logistic_result;
+	v_m float8[];
+	v_skipped bigint;
+	v_errmsg text;
+	v_errstate text;
+	v_errhint text;
+BEGIN
+	v_ycol := mlops._logistic_target_sql(p_rel, p_model.target);
+	PERFORM mlops._check_model_columns(p_rel, p_model.features, p_model.encoding);
+	v_xargs := mlops._xargs_sql(p_model.features, p_model.intercept, p_model.encoding);
+	BEGIN
+		/* every row as a test row: only measured */
+		EXECUTE format('SELECT (s.r).* FROM (SELECT mlops.logistic_step($1, $2, %s, true%s) AS r FROM %s) s',
+					   v_ycol, v_xargs, p_rel)
+		INTO v_res USING p_model.coefficients, mlops._logistic_options(p_model.params, true, false);
+	EXCEPTION WHEN data_exception OR invalid_parameter_value THEN
+		GET STACKED DIAGNOSTICS v_errmsg = MESSAGE_TEXT, v_errstate = RETURNED_SQLSTATE,
+								v_errhint = PG_EXCEPTION_HINT;
+		IF v_errmsg LIKE 'cannot % value in %' OR v_errmsg LIKE 'logistic regression needs a target of 0 or 1%' THEN
+			RAISE EXCEPTION USING ERRCODE = v_errstate, MESSAGE = v_errmsg, HINT = v_errhint,
+								  DETAIL = mlops._argmap(p_model.target, p_model.features, p_model.intercept,
+														 p_model.encoding);
+		END IF;
+		RAISE;
+	END;
+	v_skipped := coalesce(v_res.n_skipped_test, 0);
+	v_m := v_res.test_metrics;
+	IF v_m IS NULL THEN
+		RAISE EXCEPTION 'relation "%" has no usable rows to evaluate on', mlops._relname(p_rel)
+			USING ERRCODE = 'data_exception',
+				  DETAIL = CASE WHEN v_res IS NULL THEN 'It has no rows.'
+								ELSE format('All its %s rows have NULL in the target or a feature.', v_skipped) END;
+	END IF;
+	IF p_model.params ->> 'nulls' = 'error' AND v_skipped > 0 THEN
+		RAISE EXCEPTION 'relation "%" has % rows with NULL in the target or a feature', mlops._relname(p_rel), v_skipped
+			USING ERRCODE = 'null_value_not_allowed',
+				  DETAIL = format('Version %s of project "%s" was trained with "nulls": "error".', p_model.version,
+								  (SELECT p.name FROM mlops.projects p WHERE p.project_id = p_model.project_id));
+	END IF;
+	IF v_m[6] IS NULL AND NOT v_res.in_memory THEN
+		v_m[6] := (mlops._logistic_auc(p_rel, p_model.coefficients, v_ycol, v_xargs, 'true'))[2];
+	END IF;
+
+	/* replace the model's earlier evaluation */
+	DELETE FROM mlops.metrics r WHERE r.model_id = p_model.model_id AND r.split = 'eval';
+	INSERT INTO mlops.metrics (model_id, split, metric, value)
+	SELECT p_model.model_id, 'eval', x.k, x.v
+	FROM unnest(ARRAY['n', 'accuracy', 'precision', 'recall', 'f1', 'roc_auc', 'log_loss'], v_m) AS x(k, v);
+	RETURN QUERY
+		SELECT x.k, x.v
+		FROM unnest(ARRAY['n', 'accuracy', 'precision', 'recall', 'f1', 'roc_auc', 'log_loss'], v_m)
+			 WITH ORDINALITY AS x(k, v, o)
+		ORDER BY x.o;
+END;
+$$;
+COMMENT ON FUNCTION mlops._evaluate_logistic(mlops.models, regclass) IS
+	'internal: mlops.evaluate for a logistic model: n, accuracy, precision, recall, f1, roc_auc and log_loss, recorded with split eval';
+
+/* Log loss of a stored logistic model on the rows of a relation that satisfy a condition (SQL). */
+CREATE FUNCTION mlops._model_log_loss(p_model_id bigint, p_rel regclass, p_where text) RETURNS float8
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	m mlops.models;
+	v_res mlops.logistic_result;
+BEGIN
+	SELECT * INTO m FROM mlops.models WHERE model_id = p_model_id;
+	PERFORM mlops._check_model_columns(p_rel, m.features, m.encoding);
+	EXECUTE format('SELECT (s.r).* FROM (SELECT mlops.logistic_step($1, $2, %s, true%s) AS r FROM %s WHERE %s) s',
+				   mlops._logistic_target_sql(p_rel, m.target),
+				   mlops._xargs_sql(m.features, m.intercept, m.encoding), p_rel, p_where)
+	INTO v_res USING m.coefficients, mlops._logistic_options(m.params, false, false);
+	RETURN v_res.test_metrics[7];
+END;
+$$;
+COMMENT ON FUNCTION mlops._model_log_loss(bigint, regclass, text) IS
+	'internal: log loss of a stored logistic model on the rows of a relation that satisfy a condition';
+
+/* The score of a stored model on rows of a relation (lower is better): log loss for a logistic model, else RMSE. */
+CREATE FUNCTION mlops._model_score(p_model_id bigint, p_rel regclass, p_where text) RETURNS float8
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF (SELECT m.algorithm FROM mlops.models m WHERE m.model_id = p_model_id) = 'logistic' THEN
+		RETURN mlops._model_log_loss(p_model_id, p_rel, p_where);
+	END IF;
+	RETURN mlops._model_rmse(p_model_id, p_rel, p_where);
+END;
+$$;
+COMMENT ON FUNCTION mlops._model_score(bigint, regclass, text) IS
+	'internal: the score of mlops._score_metric (log loss for a logistic model, else RMSE) of a stored model on the rows of a relation that satisfy a condition';
+
+/* ======================== end of Logistic regression block ======================== */
 
 /* ------------------------------------------------------------------------
  * Retraining: champion and challenger, pg_cron schedules
@@ -1458,7 +2684,7 @@ COMMENT ON COLUMN mlops.retrain_runs.run_by IS 'role that ran it';
 COMMENT ON COLUMN mlops.retrain_runs.deploy IS 'deploy mode: always, if_better or never';
 COMMENT ON COLUMN mlops.retrain_runs.champion_model_id IS 'model deployed when the challenger was compared with it, if any';
 COMMENT ON COLUMN mlops.retrain_runs.challenger_model_id IS 'model trained by the run (NULL when the run failed: its work was rolled back)';
-COMMENT ON COLUMN mlops.retrain_runs.score IS 'what was compared: test rmse (on the same fresh hold-out) or train rmse (on all rows, without a hold-out)';
+COMMENT ON COLUMN mlops.retrain_runs.score IS 'what was compared: test rmse (on the same fresh hold-out) or train rmse (on all rows, without a hold-out); test log_loss or train log_loss for logistic projects';
 COMMENT ON COLUMN mlops.retrain_runs.champion_score IS 'score of the champion on the current data';
 COMMENT ON COLUMN mlops.retrain_runs.challenger_score IS 'score of the challenger on the current data';
 COMMENT ON COLUMN mlops.retrain_runs.decision IS 'deployed (the challenger serves now), kept (the champion stays), failed, or skipped (only_on_drift and no drift alert since the last training)';
@@ -1490,7 +2716,7 @@ COMMENT ON COLUMN mlops.retrain_history.run_by IS 'role that ran it';
 COMMENT ON COLUMN mlops.retrain_history.deploy IS 'deploy mode of the run';
 COMMENT ON COLUMN mlops.retrain_history.champion_version IS 'version deployed before the run';
 COMMENT ON COLUMN mlops.retrain_history.challenger_version IS 'version the run trained';
-COMMENT ON COLUMN mlops.retrain_history.score IS 'test rmse or train rmse';
+COMMENT ON COLUMN mlops.retrain_history.score IS 'test rmse or train rmse (test log_loss or train log_loss for logistic projects)';
 COMMENT ON COLUMN mlops.retrain_history.champion_score IS 'score of the champion on the current data';
 COMMENT ON COLUMN mlops.retrain_history.challenger_score IS 'score of the challenger on the current data';
 COMMENT ON COLUMN mlops.retrain_history.decision IS 'deployed, kept or failed';
@@ -1506,16 +2732,13 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
 	m mlops.models;
-	f text;
 	v_rmse float8;
 BEGIN
 	SELECT * INTO m FROM mlops.models WHERE model_id = p_model_id;
 	PERFORM mlops._check_numeric_column(p_rel, m.target, 'target');
-	FOREACH f IN ARRAY m.features LOOP
-		PERFORM mlops._check_numeric_column(p_rel, f, 'feature');
-	END LOOP;
+	PERFORM mlops._check_model_columns(p_rel, m.features, m.encoding);
 	EXECUTE format('SELECT (mlops.error_stats($1, %I::float8%s))[2] FROM %s WHERE %s',
-				   m.target, mlops._xargs_sql(m.features, m.intercept), p_rel, p_where)
+				   m.target, mlops._xargs_sql(m.features, m.intercept, m.encoding), p_rel, p_where)
 	INTO v_rmse USING m.coefficients;
 	RETURN v_rmse;
 END;
@@ -1542,7 +2765,10 @@ DECLARE
 	v_rel regclass := p.relation::regclass;
 	v_col text := p.params ->> 'incremental_column';
 	v_split text := mlops._split_sql(p.relation::regclass, p.target, p.test_fraction);
-	v_xargs text := mlops._xargs_sql(p.features, c.intercept);
+	/* the champion's design: its levels and imputed means, replayed on the new rows */
+	v_xargs text := mlops._xargs_sql(p.features, c.intercept, c.encoding);
+	v_names text[] := CASE WHEN c.intercept THEN ARRAY['(intercept)'] ELSE '{}' END
+					  || ARRAY(SELECT d.name FROM mlops._design(p.features, c.encoding) d ORDER BY d.ordinal);
 	v_new text;
 	v_state mlops.fitstate;
 	v_res mlops.ols_result;
@@ -1554,12 +2780,10 @@ BEGIN
 	v_new := format('%I > %L', v_col, c.watermark);
 	EXECUTE format('SELECT mlops.fit_merge(s) FROM (SELECT $1 AS s UNION ALL '
 				   'SELECT %s(%I::float8%s) FROM %s WHERE %s AND NOT (%s)) u',
-				   CASE WHEN cardinality(p.features) + c.intercept::int <= 90
-						THEN 'mlops.fit_columns' ELSE 'mlops.fit_state' END,
+				   CASE WHEN cardinality(v_names) <= 90 THEN 'mlops.fit_columns' ELSE 'mlops.fit_state' END,
 				   p.target, v_xargs, v_rel, v_new, v_split)
 	INTO v_state USING c.state;
-	v_res := mlops.ols_result(v_state, CASE WHEN c.intercept THEN ARRAY['(intercept)'] ELSE '{}' END
-									   || p.features);
+	v_res := mlops.ols_result(v_state, v_names);
 	EXECUTE format('SELECT mlops.error_stats($1, %I::float8%s) FILTER (WHERE %s), max(%I)::text '
 				   'FROM %s WHERE %s',
 				   p.target, v_xargs, v_split, v_col, v_rel, v_new)
@@ -1574,7 +2798,7 @@ BEGIN
 	v_metrics := jsonb_strip_nulls(v_metrics);
 	SELECT * INTO r FROM mlops._record_model(p.name, v_rel, p.target, p.features, p.algorithm, p.params,
 											 p.test_fraction, c.intercept, v_res, v_state, v_metrics,
-											 coalesce(v_watermark, c.watermark), 'never');
+											 coalesce(v_watermark, c.watermark), 'never', p_encoding => c.encoding);
 	/* the drift reference stays the parent's: its baselines, as trained on the rows before */
 	INSERT INTO mlops.baselines (model_id, ordinal, feature, n, n_null, mean, sd, min, max, edges, counts)
 	SELECT r.model_id, b.ordinal, b.feature, b.n, b.n_null, b.mean, b.sd, b.min, b.max, b.edges, b.counts
@@ -1651,10 +2875,20 @@ BEGIN
 		PERFORM mlops._lock_project(p.name, CASE WHEN p_deploy = 'never' THEN 'train' ELSE 'owner' END);
 		SELECT m.* INTO c FROM mlops.deployed_models d JOIN mlops.models m USING (model_id)
 		WHERE d.project_id = p.project_id;
+		/*
+		 * a feature must keep its kind (numeric or categorical) from the latest
+		 * version: a column whose type changed fails the run, not the model
+		 */
+		PERFORM mlops._check_model_columns(p.relation::regclass, l.features, l.encoding)
+		FROM (SELECT ARRAY(SELECT f FROM unnest(m.features) f WHERE f = ANY (p.features)) AS features,
+					 (SELECT jsonb_agg(e ORDER BY o) FROM jsonb_array_elements(m.encoding) WITH ORDINALITY AS u(e, o)
+					  WHERE e ->> 'column' = ANY (p.features)) AS encoding
+			  FROM mlops.models m WHERE m.project_id = p.project_id ORDER BY m.version DESC LIMIT 1) l;
 		v_incremental := p.params ? 'incremental_column' AND p.algorithm = 'linear' AND c.watermark IS NOT NULL
 						 AND NOT p.params ? 'robust'
 			AND c.state IS NOT NULL AND c.relation = p.relation AND c.target = p.target
 			AND c.features = p.features AND c.intercept = coalesce((p.params ->> 'intercept')::boolean, true)
+			AND c.params ->> 'nulls' IS NOT DISTINCT FROM p.params ->> 'nulls'
 			AND c.test_fraction = p.test_fraction;
 		IF v_incremental THEN
 			SELECT * INTO t FROM mlops._refit_incremental(p, c);
@@ -1665,12 +2899,13 @@ BEGIN
 		v_challenger := t.model_id;
 		v_champion := c.model_id;
 		v_margin := coalesce((p.params ->> 'margin')::float8, 0);
-		IF v_champion IS NOT NULL THEN
+		/* scores: RMSE, or log loss for logistic models (a champion of the other kind does not compare) */
+		IF v_champion IS NOT NULL AND mlops._score_metric(c.algorithm) = mlops._score_metric(p.algorithm) THEN
 			IF t.metrics ? 'test' THEN
-				v_score := 'test rmse';
-				v_challenger_score := (t.metrics -> 'test' ->> 'rmse')::float8;
+				v_score := 'test ' || mlops._score_metric(p.algorithm);
+				v_challenger_score := (t.metrics -> 'test' ->> mlops._score_metric(p.algorithm))::float8;
 				/* the same fresh hold-out: with an incremental refit, the new rows' test split */
-				v_champion_score := mlops._model_rmse(v_champion, p.relation::regclass,
+				v_champion_score := mlops._model_score(v_champion, p.relation::regclass,
 					mlops._split_sql(p.relation::regclass, p.target, p.test_fraction)
 					|| CASE WHEN v_incremental
 							THEN format(' AND %I > %L', p.params ->> 'incremental_column', c.watermark)
@@ -1679,9 +2914,9 @@ BEGIN
 				/* no new rows fell in the test split: nothing fresh to compare on */
 				v_score := 'test rmse';
 			ELSE
-				v_score := 'train rmse';
-				v_challenger_score := (t.metrics -> 'train' ->> 'rmse')::float8;
-				v_champion_score := mlops._model_rmse(v_champion, p.relation::regclass, 'true');
+				v_score := 'train ' || mlops._score_metric(p.algorithm);
+				v_challenger_score := (t.metrics -> 'train' ->> mlops._score_metric(p.algorithm))::float8;
+				v_champion_score := mlops._model_score(v_champion, p.relation::regclass, 'true');
 			END IF;
 		END IF;
 
@@ -1694,6 +2929,10 @@ BEGIN
 		ELSIF v_champion IS NULL THEN
 			v_decision := 'deployed';
 			v_reason := 'no model was deployed';
+		ELSIF mlops._score_metric(c.algorithm) <> mlops._score_metric(p.algorithm) THEN
+			v_decision := 'kept';
+			v_reason := format('champion version %s is %s and the challenger is %s: their scores do not compare',
+							   c.version, c.algorithm, p.algorithm);
 		ELSIF v_challenger_score IS NULL OR v_champion_score IS NULL THEN
 			v_decision := 'kept';
 			v_reason := 'no new rows in the test split to compare on';
@@ -1872,7 +3111,6 @@ DECLARE
 	v_project text := $1;
 	v_rel regclass := $2;
 	v_model mlops.models;
-	v_f text;
 	v_sql text;
 	v_stats float8[];
 	v_argmap text;
@@ -1886,17 +3124,20 @@ BEGIN
 	END IF;
 	PERFORM mlops._require(v_project, 'train', current_user);
 	v_model := mlops._deployed_model(v_project);
+	/* a logistic model is measured as a classifier */
+	IF v_model.algorithm = 'logistic' THEN
+		RETURN QUERY SELECT * FROM mlops._evaluate_logistic(v_model, v_rel);
+		RETURN;
+	END IF;
 
 	/* the model's columns, checked against the catalog as train does */
 	PERFORM mlops._check_numeric_column(v_rel, v_model.target, 'target');
-	FOREACH v_f IN ARRAY v_model.features LOOP
-		PERFORM mlops._check_numeric_column(v_rel, v_f, 'feature');
-	END LOOP;
+	PERFORM mlops._check_model_columns(v_rel, v_model.features, v_model.encoding);
 
-	/* y, then 1 for the intercept, then the features: the layout of the coefficients */
+	/* y, then 1 for the intercept, then the design columns: the layout of the coefficients */
 	v_sql := format('SELECT mlops.error_stats($1, %I::float8%s) FROM %s',
-					v_model.target, mlops._xargs_sql(v_model.features, v_model.intercept), v_rel);
-	v_argmap := mlops._argmap(v_model.target, v_model.features, v_model.intercept);
+					v_model.target, mlops._xargs_sql(v_model.features, v_model.intercept, v_model.encoding), v_rel);
+	v_argmap := mlops._argmap(v_model.target, v_model.features, v_model.intercept, v_model.encoding);
 	BEGIN
 		EXECUTE v_sql INTO v_stats USING v_model.coefficients;
 	EXCEPTION WHEN data_exception THEN
@@ -1937,7 +3178,7 @@ BEGIN
 END;
 $evaluate$;
 COMMENT ON FUNCTION mlops.evaluate(text, regclass) IS
-	'evaluates the deployed model of a project on new labelled rows: n, rmse, mae and r2, recorded in mlops.metrics with split eval';
+	'evaluates the deployed model of a project on new labelled rows: n, rmse, mae and r2 (a logistic model: n, accuracy, precision, recall, f1, roc_auc and log_loss), recorded in mlops.metrics with split eval';
 
 /* ---- explain ---- */
 
@@ -1953,9 +3194,15 @@ DECLARE
 	v_model mlops.models;
 	v_off integer;
 	v_n integer;
+	v_names text[];				/* the design columns: the features, or the encoding's columns */
+	v_impute float8[];			/* per design column, the mean that replaces NULL, or NULL */
 BEGIN
 	v_model := mlops._deployed_model(v_project);
 	v_off := v_model.intercept::integer;
+	SELECT coalesce(array_agg(d.name ORDER BY d.ordinal), '{}'),
+		   coalesce(array_agg((v_model.encoding -> (d.source - 1) ->> 'impute')::float8 ORDER BY d.ordinal), '{}')
+	INTO v_names, v_impute
+	FROM mlops._design(v_model.features, v_model.encoding) d;
 	IF array_ndims($2) > 1 THEN
 		RAISE EXCEPTION 'features must be a one-dimensional array'
 			USING ERRCODE = 'array_subscript_error';
@@ -1963,24 +3210,30 @@ BEGIN
 	/* the same checks, in the same order, as predict */
 	v_x := ARRAY(SELECT u.x FROM unnest($2) WITH ORDINALITY AS u(x, o) ORDER BY u.o);
 	v_n := cardinality(v_x);
-	IF v_n <> cardinality(v_model.features) THEN
-		RAISE EXCEPTION 'expected % features, not %', cardinality(v_model.features), v_n
+	IF v_n <> cardinality(v_names) THEN
+		RAISE EXCEPTION 'expected % features, not %', cardinality(v_names), v_n
 			USING ERRCODE = 'data_exception',
-				  DETAIL = CASE WHEN cardinality(v_model.features) > 0
+				  DETAIL = CASE WHEN cardinality(v_names) > 0
 								THEN format('Version %s of project "%s" takes features %s, in this order.',
 											v_model.version, v_project,
 											(SELECT string_agg(format('"%s"', u.f), ', ' ORDER BY u.o)
-											 FROM unnest(v_model.features) WITH ORDINALITY AS u(f, o)))
+											 FROM unnest(v_names) WITH ORDINALITY AS u(f, o)))
 								ELSE format('Version %s of project "%s" takes no features.',
 											v_model.version, v_project) END;
 	END IF;
+	/* NULL: the training mean of an imputed feature, else an error */
+	FOR j IN 1 .. v_n LOOP
+		IF v_x[j] IS NULL AND v_impute[j] IS NOT NULL THEN
+			v_x[j] := v_impute[j];
+		END IF;
+	END LOOP;
 	IF array_position(v_x, NULL) IS NOT NULL THEN
-		RAISE EXCEPTION 'feature "%" is NULL', v_model.features[array_position(v_x, NULL)]
+		RAISE EXCEPTION 'feature "%" is NULL', v_names[array_position(v_x, NULL)]
 			USING ERRCODE = 'null_value_not_allowed';
 	END IF;
 	FOR j IN 1 .. v_n LOOP
 		IF v_x[j] IN ('NaN', 'Infinity', '-Infinity') THEN
-			RAISE EXCEPTION 'feature "%" is %', v_model.features[j], v_x[j]
+			RAISE EXCEPTION 'feature "%" is %', v_names[j], v_x[j]
 				USING ERRCODE = 'data_exception',
 					  DETAIL = format('Version %s of project "%s" predicts from finite values only.',
 									  v_model.version, v_project);
@@ -1993,12 +3246,12 @@ BEGIN
 	RETURN QUERY
 		SELECT u.f, v_x[u.o::integer], v_model.coefficients[u.o::integer + v_off],
 			   v_model.coefficients[u.o::integer + v_off] * v_x[u.o::integer]
-		FROM unnest(v_model.features) WITH ORDINALITY AS u(f, o)
+		FROM unnest(v_names) WITH ORDINALITY AS u(f, o)
 		ORDER BY u.o;
 END;
 $explain$;
 COMMENT ON FUNCTION mlops.explain(text, float8[]) IS
-	'per-feature contributions of one prediction of the deployed model: value, weight and value times weight, with the intercept first; they add up to mlops.predict';
+	'per-feature contributions of one prediction of the deployed model: value, weight and value times weight, with the intercept first; they add up to mlops.predict (with categorical features: one row per design column, as predict''s array takes them)';
 
 /* ---- export and import ---- */
 
@@ -2033,6 +3286,8 @@ BEGIN
 							 FROM (SELECT r.split, jsonb_object_agg(r.metric, r.value) AS figures
 								   FROM mlops.metrics r WHERE r.model_id = m.model_id
 								   GROUP BY r.split) s), '{}'::jsonb))
+		   /* a model with categorical or imputed features: how its features become design columns */
+		   || CASE WHEN m.encoding IS NOT NULL THEN jsonb_build_object('encoding', m.encoding) ELSE '{}' END
 	INTO v_doc
 	FROM mlops.models m JOIN mlops.projects p ON p.project_id = m.project_id
 	WHERE m.model_id = $1;
@@ -2107,6 +3362,7 @@ DECLARE
 	v_project text := $1;
 	v_doc jsonb := $2;
 	v_key text;
+	v_algorithm text;
 	v_intercept boolean;
 	v_features text[];
 	v_ncoef integer;
@@ -2124,6 +3380,8 @@ DECLARE
 	v_proj mlops.projects;
 	v_version integer;
 	v_model_id bigint;
+	v_encoding jsonb;			/* how the features become design columns; NULL: all numeric, none imputed */
+	v_problem text;
 BEGIN
 	IF v_project IS NULL OR v_doc IS NULL THEN
 		RAISE EXCEPTION 'project and model must not be NULL'
@@ -2141,7 +3399,7 @@ BEGIN
 	SELECT k INTO v_key FROM jsonb_object_keys(v_doc) k
 	WHERE k NOT IN ('format', 'format_version', 'algorithm', 'params', 'target', 'features', 'intercept',
 					'coefficients', 'statistics', 'state', 'n_rows', 'n_skipped', 'test_fraction', 'relation',
-					'version', 'project', 'trained_at', 'metrics')
+					'version', 'project', 'trained_at', 'metrics', 'encoding')
 	ORDER BY k LIMIT 1;
 	IF FOUND THEN
 		PERFORM mlops._invalid_model(format('Key "%s" is not part of format version 1.', v_key));
@@ -2161,10 +3419,11 @@ BEGIN
 		PERFORM mlops._invalid_model(format('Key "format_version" is %s; this version of mlops reads format version 1.',
 											v_doc -> 'format_version'));
 	END IF;
-	IF v_doc -> 'algorithm' <> '"linear"' THEN
-		PERFORM mlops._invalid_model(format('Key "algorithm" is %s; this version of mlops knows "linear".',
+	IF v_doc -> 'algorithm' NOT IN ('"linear"', '"ridge"', '"lasso"', '"elastic_net"', '"logistic"') THEN
+		PERFORM mlops._invalid_model(format('Key "algorithm" is %s; this version of mlops knows "linear", "ridge", "lasso", "elastic_net" and "logistic".',
 											v_doc -> 'algorithm'));
 	END IF;
+	v_algorithm := v_doc ->> 'algorithm';
 
 	/* ---- the model: target, features, coefficients ---- */
 	IF jsonb_typeof(v_doc -> 'target') <> 'string' OR v_doc ->> 'target' = '' THEN
@@ -2190,15 +3449,28 @@ BEGIN
 	IF v_doc ->> 'target' = ANY (v_features) THEN
 		PERFORM mlops._invalid_model(format('The target "%s" is also a feature.', v_doc ->> 'target'));
 	END IF;
-	v_ncoef := cardinality(v_features) + v_intercept::integer;
+	/* the encoding of categorical and imputed features, when there is one: the design columns */
+	IF jsonb_typeof(v_doc -> 'encoding') <> 'null' THEN
+		v_problem := mlops._encoding_problem(v_features, v_intercept, v_doc -> 'encoding');
+		IF v_problem IS NOT NULL THEN
+			PERFORM mlops._invalid_model(v_problem);
+		END IF;
+		/* one that changes nothing is stored as none */
+		IF EXISTS (SELECT 1 FROM jsonb_array_elements(v_doc -> 'encoding') e
+				   WHERE e ->> 'kind' = 'categorical' OR e ? 'impute') THEN
+			v_encoding := v_doc -> 'encoding';
+		END IF;
+	END IF;
+	v_ncoef := (SELECT count(*) FROM mlops._design(v_features, v_encoding)) + v_intercept::integer;
 	IF v_ncoef > 1000 THEN
 		PERFORM mlops._invalid_model(format('The model has %s coefficients; at most 1000 are allowed.', v_ncoef));
 	END IF;
 	IF jsonb_typeof(v_doc -> 'coefficients') <> 'array'
 	   OR jsonb_array_length(v_doc -> 'coefficients') <> v_ncoef THEN
 		PERFORM mlops._invalid_model(format('Key "coefficients" must be an array of %s numbers (%s).', v_ncoef,
-			CASE WHEN v_intercept THEN format('the intercept and %s for the features', v_ncoef - 1)
-				 ELSE 'one for each feature' END));
+			CASE WHEN v_intercept THEN format('the intercept and %s for the %s', v_ncoef - 1,
+											  CASE WHEN v_encoding IS NULL THEN 'features' ELSE 'design columns' END)
+				 ELSE format('one for each %s', CASE WHEN v_encoding IS NULL THEN 'feature' ELSE 'design column' END) END));
 	END IF;
 	v_coef := ARRAY(SELECT mlops._json_float8(e)
 					FROM jsonb_array_elements(v_doc -> 'coefficients') WITH ORDINALITY AS u(e, o) ORDER BY o);
@@ -2217,10 +3489,53 @@ BEGIN
 		PERFORM mlops._invalid_model('Key "params" must be an object.');
 	END IF;
 	SELECT k INTO v_key FROM jsonb_object_keys(v_params) k
-	WHERE k NOT IN ('intercept', 'nulls', 'margin', 'incremental_column', 'drop_collinear', 'folds',
-					'weights', 'robust', 'bins') ORDER BY k LIMIT 1;
+	WHERE k NOT IN ('intercept', 'nulls', 'margin', 'incremental_column', 'folds', 'bins')
+	  AND NOT k = ANY (CASE v_algorithm
+						   WHEN 'linear' THEN ARRAY['drop_collinear', 'weights', 'robust']
+						   WHEN 'ridge' THEN ARRAY['lambda', 'lambdas']
+						   WHEN 'lasso' THEN ARRAY['lambda', 'lambdas', 'standardize', 'max_iter', 'tol']
+						   WHEN 'elastic_net' THEN ARRAY['lambda', 'lambdas', 'l1_ratio', 'standardize', 'max_iter', 'tol']
+						   WHEN 'logistic' THEN ARRAY['lambda', 'max_iter', 'tol', 'threshold']
+					   END)
+	ORDER BY k LIMIT 1;
 	IF FOUND THEN
-		PERFORM mlops._invalid_model(format('Parameter "%s" is not a parameter of algorithm "linear".', v_key));
+		PERFORM mlops._invalid_model(format('Parameter "%s" is not a parameter of algorithm "%s".', v_key, v_algorithm));
+	END IF;
+	/* the penalised models: the parameters train checks, as train takes them */
+	IF v_algorithm IN ('ridge', 'lasso', 'elastic_net') THEN
+		IF NOT coalesce(v_params -> 'lambda' = '"auto"' OR mlops._json_float8(v_params -> 'lambda') >= 0, false) THEN
+			PERFORM mlops._invalid_model(format('Parameter "lambda" of algorithm "%s" must be a number at least 0 or "auto".',
+												v_algorithm));
+		END IF;
+		IF v_params ? 'lambdas' AND NOT coalesce(jsonb_typeof(v_params -> 'lambdas') = 'array'
+				AND jsonb_array_length(v_params -> 'lambdas') BETWEEN 2 AND 1000
+				AND (SELECT bool_and(coalesce(mlops._json_float8(e) >= 0, false))
+					 FROM jsonb_array_elements(v_params -> 'lambdas') e), false) THEN
+			PERFORM mlops._invalid_model('Parameter "lambdas" must be an array of 2 to 1000 numbers at least 0.');
+		END IF;
+		IF v_params ? 'l1_ratio' AND NOT coalesce(mlops._json_float8(v_params -> 'l1_ratio') > 0
+												  AND mlops._json_float8(v_params -> 'l1_ratio') <= 1, false) THEN
+			PERFORM mlops._invalid_model('Parameter "l1_ratio" must be a number greater than 0 and at most 1.');
+		END IF;
+		IF v_params ? 'standardize' AND jsonb_typeof(v_params -> 'standardize') <> 'boolean' THEN
+			PERFORM mlops._invalid_model('Parameter "standardize" must be true or false.');
+		END IF;
+		IF v_params ? 'max_iter' AND NOT coalesce(mlops._json_int8(v_params -> 'max_iter', 1) <= 1000000, false) THEN
+			PERFORM mlops._invalid_model('Parameter "max_iter" must be a whole number from 1 to 1000000.');
+		END IF;
+		IF v_params ? 'tol' AND NOT coalesce(mlops._json_float8(v_params -> 'tol') > 0
+											 AND mlops._json_float8(v_params -> 'tol') < 1, false) THEN
+			PERFORM mlops._invalid_model('Parameter "tol" must be a number greater than 0 and less than 1.');
+		END IF;
+	END IF;
+	/* logistic: the parameters train checks (the threshold is what predict uses) */
+	IF v_algorithm = 'logistic' AND NOT coalesce(
+			(NOT v_params ? 'lambda' OR mlops._json_float8(v_params -> 'lambda') BETWEEN 0 AND 'Infinity'::float8 - 1)
+			AND (NOT v_params ? 'max_iter' OR mlops._json_int8(v_params -> 'max_iter', 1) <= 10000)
+			AND (NOT v_params ? 'tol' OR mlops._json_float8(v_params -> 'tol') > 0 AND mlops._json_float8(v_params -> 'tol') < 1)
+			AND (NOT v_params ? 'threshold' OR mlops._json_float8(v_params -> 'threshold') > 0
+											   AND mlops._json_float8(v_params -> 'threshold') < 1), false) THEN
+		PERFORM mlops._invalid_model('Parameters of algorithm "logistic": "lambda" a number at least 0, "max_iter" a whole number from 1 to 10000, "tol" and "threshold" numbers greater than 0 and less than 1.');
 	END IF;
 	IF v_params ? 'weights' AND jsonb_typeof(v_params -> 'weights') <> 'string' THEN
 		PERFORM mlops._invalid_model('Parameter "weights" must be a string, the name of a column.');
@@ -2232,8 +3547,19 @@ BEGIN
 		PERFORM mlops._invalid_model('Parameter "intercept" does not agree with key "intercept".');
 	END IF;
 	v_nulls := coalesce(v_params ->> 'nulls', 'skip');
-	IF v_params ? 'nulls' AND v_params -> 'nulls' NOT IN ('"skip"', '"error"') THEN
-		PERFORM mlops._invalid_model('Parameter "nulls" must be "skip" or "error".');
+	IF v_params ? 'nulls' AND v_params -> 'nulls' NOT IN ('"skip"', '"error"', '"impute_mean"') THEN
+		PERFORM mlops._invalid_model('Parameter "nulls" must be "skip", "error" or "impute_mean".');
+	END IF;
+	/* "impute_mean" and the imputed means of the encoding go together */
+	SELECT e ->> 'column' INTO v_key FROM jsonb_array_elements(v_encoding) WITH ORDINALITY AS u(e, o)
+	WHERE e ->> 'kind' = 'numeric' AND (e ? 'impute') <> (v_nulls = 'impute_mean')
+	ORDER BY o LIMIT 1;
+	IF FOUND OR (v_nulls = 'impute_mean' AND v_encoding IS NULL AND cardinality(v_features) > 0) THEN
+		PERFORM mlops._invalid_model(CASE WHEN v_nulls = 'impute_mean'
+										  THEN format('Parameter "nulls" is "impute_mean", but the encoding gives feature "%s" no "impute".',
+													  coalesce(v_key, v_features[1]))
+										  ELSE format('Feature "%s" has "impute" in the encoding, but parameter "nulls" is not "impute_mean".',
+													  v_key) END);
 	END IF;
 	IF v_params ? 'margin' AND NOT coalesce(mlops._json_float8(v_params -> 'margin') >= 0
 											 AND mlops._json_float8(v_params -> 'margin') < 1, false) THEN
@@ -2315,10 +3641,15 @@ BEGIN
 					PERFORM mlops._invalid_model(format('Metric "%s" of split "cv" must be one of folds, rmse_mean, rmse_sd, r2_mean and r2_sd, with a number or null.',
 														v_fig.key));
 				END IF;
-				IF v_split.key <> 'cv' AND (v_fig.key NOT IN ('n', 'rmse', 'mae', 'r2')
+				IF v_split.key <> 'cv' AND (NOT v_fig.key = ANY (CASE WHEN v_algorithm = 'logistic'
+						THEN ARRAY['n', 'accuracy', 'precision', 'recall', 'f1', 'roc_auc', 'log_loss']
+						ELSE ARRAY['n', 'rmse', 'mae', 'r2'] END)
 				   OR (jsonb_typeof(v_fig.value) <> 'null' AND mlops._json_float8(v_fig.value) IS NULL)) THEN
-					PERFORM mlops._invalid_model(format('Metric "%s" of split "%s" must be one of n, rmse, mae and r2, with a number or null.',
-														v_fig.key, v_split.key));
+					PERFORM mlops._invalid_model(format('Metric "%s" of split "%s" must be one of %s, with a number or null.',
+														v_fig.key, v_split.key,
+														CASE WHEN v_algorithm = 'logistic'
+															 THEN 'n, accuracy, precision, recall, f1, roc_auc and log_loss'
+															 ELSE 'n, rmse, mae and r2' END));
 				END IF;
 			END LOOP;
 		END LOOP;
@@ -2332,10 +3663,10 @@ BEGIN
 
 	INSERT INTO mlops.models AS m (project_id, version, algorithm, params, relation, target, features,
 								   intercept, coefficients, statistics, state, test_fraction, n_rows, n_skipped,
-								   trained_at)
-	VALUES (v_proj.project_id, v_version, 'linear', v_params, v_doc ->> 'relation', v_doc ->> 'target',
+								   trained_at, encoding)
+	VALUES (v_proj.project_id, v_version, v_algorithm, v_params, v_doc ->> 'relation', v_doc ->> 'target',
 			v_features, v_intercept, v_coef, nullif(v_doc -> 'statistics', 'null'), v_state, v_fraction,
-			v_n_rows, v_n_skipped, coalesce(v_trained_at, now()))
+			v_n_rows, v_n_skipped, coalesce(v_trained_at, now()), v_encoding)
 	RETURNING m.model_id INTO v_model_id;
 
 	IF jsonb_typeof(v_doc -> 'metrics') = 'object' THEN
@@ -2414,7 +3745,10 @@ SELECT
 	r.eval_rmse,
 	coalesce(d.model_id = m.model_id, false) AS deployed,
 	m.trained_at,
-	m.trained_by
+	m.trained_by,
+	r.test_log_loss,
+	r.test_roc_auc,
+	r.test_accuracy
 FROM mlops.models m
 JOIN mlops.projects p ON p.project_id = m.project_id
 LEFT JOIN mlops.deployed_models d ON d.project_id = m.project_id
@@ -2424,11 +3758,14 @@ LEFT JOIN LATERAL (
 		max(x.value) FILTER (WHERE x.split = 'test' AND x.metric = 'mae') AS test_mae,
 		max(x.value) FILTER (WHERE x.split = 'test' AND x.metric = 'r2') AS test_r2,
 		max(x.value) FILTER (WHERE x.split = 'train' AND x.metric = 'rmse') AS train_rmse,
-		max(x.value) FILTER (WHERE x.split = 'eval' AND x.metric = 'rmse') AS eval_rmse
+		max(x.value) FILTER (WHERE x.split = 'eval' AND x.metric = 'rmse') AS eval_rmse,
+		max(x.value) FILTER (WHERE x.split = 'test' AND x.metric = 'log_loss') AS test_log_loss,
+		max(x.value) FILTER (WHERE x.split = 'test' AND x.metric = 'roc_auc') AS test_roc_auc,
+		max(x.value) FILTER (WHERE x.split = 'test' AND x.metric = 'accuracy') AS test_accuracy
 	FROM mlops.metrics x
 	WHERE x.model_id = m.model_id
 ) r ON true;
-COMMENT ON VIEW mlops.leaderboard IS 'every model of every project with its metrics as columns and whether it is deployed; sort by test_rmse to rank versions';
+COMMENT ON VIEW mlops.leaderboard IS 'every model of every project with its metrics as columns and whether it is deployed; sort by test_rmse (test_log_loss for logistic models) to rank versions';
 COMMENT ON COLUMN mlops.leaderboard.project IS 'name of the project';
 COMMENT ON COLUMN mlops.leaderboard.version IS 'version within the project';
 COMMENT ON COLUMN mlops.leaderboard.model_id IS 'identifier of the model';
@@ -2441,6 +3778,9 @@ COMMENT ON COLUMN mlops.leaderboard.eval_rmse IS 'RMSE of the latest mlops.evalu
 COMMENT ON COLUMN mlops.leaderboard.deployed IS 'whether the model serves the predictions of its project now (per mlops.deployed_models)';
 COMMENT ON COLUMN mlops.leaderboard.trained_at IS 'when the model was trained';
 COMMENT ON COLUMN mlops.leaderboard.trained_by IS 'role that trained (or imported) the model';
+COMMENT ON COLUMN mlops.leaderboard.test_log_loss IS 'logistic models: log loss on the hold-out (test) split';
+COMMENT ON COLUMN mlops.leaderboard.test_roc_auc IS 'logistic models: area under the ROC curve on the hold-out (test) split';
+COMMENT ON COLUMN mlops.leaderboard.test_accuracy IS 'logistic models: share of hold-out (test) rows classified right at the model''s threshold';
 
 GRANT SELECT ON mlops.model_tags, mlops.leaderboard TO PUBLIC;
 
@@ -2488,7 +3828,7 @@ CREATE TRIGGER registry_changed_truncate AFTER TRUNCATE ON mlops.baselines
 
 /* No foreign keys: concurrent writers append here without locking a shared row. */
 CREATE TABLE mlops.drift_log (
-	log_id bigserial PRIMARY KEY,
+	log_id bigserial NOT NULL,
 	project_id bigint NOT NULL,
 	model_id bigint NOT NULL,
 	relation text NOT NULL,
@@ -2506,9 +3846,18 @@ CREATE TABLE mlops.drift_log (
 	counts bigint[] NOT NULL,
 	err_n bigint NOT NULL DEFAULT 0,
 	err_sse float8 NOT NULL DEFAULT 0,
-	err_sae float8 NOT NULL DEFAULT 0
+	err_sae float8 NOT NULL DEFAULT 0,
+	xact bigint NOT NULL DEFAULT pg_catalog.pg_current_xact_id()::text::bigint,
+	/* led by the transaction: what mlops.check_drift looks up (one B-tree, not two, for each INSERT) */
+	PRIMARY KEY (xact, log_id)
 );
-CREATE INDEX ON mlops.drift_log (project_id, logged_at);
+/*
+ * mlops.check_drift finds the summaries of the transactions that ended since
+ * its last run by the primary key; mlops.drift finds those since a time with a
+ * BRIN index, as summaries are appended in the order of time (a B-tree would
+ * cost each single-row statement about 2% more).
+ */
+CREATE INDEX ON mlops.drift_log USING brin (logged_at) WITH (autosummarize = on);
 COMMENT ON TABLE mlops.drift_log IS 'one row per statement that wrote rows into a monitored table (or per day, once compacted): counts against the deployed model''s baseline bins; arrays are indexed by baseline ordinal + 1 (element 1 is the prediction)';
 COMMENT ON COLUMN mlops.drift_log.log_id IS 'identifier of the summary';
 COMMENT ON COLUMN mlops.drift_log.project_id IS 'project whose deployed model the rows were compared with';
@@ -2518,17 +3867,18 @@ COMMENT ON COLUMN mlops.drift_log.logged_at IS 'when the statement ran (the star
 COMMENT ON COLUMN mlops.drift_log.compacted IS 'whether the row sums a day of summaries (mlops.compact_drift)';
 COMMENT ON COLUMN mlops.drift_log.statements IS 'statements summed in the row';
 COMMENT ON COLUMN mlops.drift_log.n_rows IS 'rows written';
-COMMENT ON COLUMN mlops.drift_log.bins IS 'bins per feature of the baseline (k)';
+COMMENT ON COLUMN mlops.drift_log.bins IS 'bins of the prediction''s baseline (k; every numeric feature has as many, a categorical one one per level and one for other values)';
 COMMENT ON COLUMN mlops.drift_log.n IS 'values that were not NULL, per baseline ordinal';
 COMMENT ON COLUMN mlops.drift_log.n_null IS 'NULL values, per baseline ordinal (for the prediction: rows with a NULL feature)';
 COMMENT ON COLUMN mlops.drift_log.sums IS 'sum of the values, per baseline ordinal';
 COMMENT ON COLUMN mlops.drift_log.sumsq IS 'sum of the squared values, per baseline ordinal';
 COMMENT ON COLUMN mlops.drift_log.below IS 'values below the training minimum, per baseline ordinal';
 COMMENT ON COLUMN mlops.drift_log.above IS 'values above the training maximum, per baseline ordinal';
-COMMENT ON COLUMN mlops.drift_log.counts IS 'values per bin, (features + 1) x bins flattened by ordinal: element ordinal * bins + b + 1';
+COMMENT ON COLUMN mlops.drift_log.counts IS 'values per bin of each ordinal, in the order of the ordinals, each with as many elements as its baseline has bins: element ordinal * bins + b + 1 when every ordinal has bins bins';
 COMMENT ON COLUMN mlops.drift_log.err_n IS 'rows whose target was present and not NULL, with a prediction';
 COMMENT ON COLUMN mlops.drift_log.err_sse IS 'sum of squared prediction errors over those rows';
 COMMENT ON COLUMN mlops.drift_log.err_sae IS 'sum of absolute prediction errors over those rows';
+COMMENT ON COLUMN mlops.drift_log.xact IS 'transaction that wrote the row, as pg_current_xact_id() (mlops.check_drift adds each summary to mlops.drift_totals once, after that transaction ended)';
 SELECT pg_catalog.pg_extension_config_dump('mlops.drift_log', '');
 SELECT pg_catalog.pg_extension_config_dump('mlops.drift_log_log_id_seq', '');
 
@@ -2571,7 +3921,81 @@ COMMENT ON COLUMN mlops.alerts.n_live IS 'live values in the window when it was 
 SELECT pg_catalog.pg_extension_config_dump('mlops.alerts', '');
 SELECT pg_catalog.pg_extension_config_dump('mlops.alerts_alert_id_seq', '');
 
-GRANT SELECT ON mlops.baselines, mlops.drift_log, mlops.monitors, mlops.alerts TO PUBLIC;
+/*
+ * The running sums of the current alert window, so that a drift check costs
+ * the summaries logged since the previous check, not every summary of the
+ * window.  mlops.check_drift keeps them; nothing else writes them.
+ */
+CREATE TABLE mlops.drift_totals (
+	project_id bigint NOT NULL REFERENCES mlops.projects ON DELETE CASCADE,
+	model_id bigint NOT NULL,
+	window_start timestamptz NOT NULL,
+	statements bigint NOT NULL,
+	n_rows bigint NOT NULL,
+	n bigint[] NOT NULL,
+	n_null bigint[] NOT NULL,
+	sums float8[] NOT NULL,
+	sumsq float8[] NOT NULL,
+	below bigint[] NOT NULL,
+	above bigint[] NOT NULL,
+	counts bigint[] NOT NULL,
+	err_n bigint NOT NULL,
+	err_sse float8 NOT NULL,
+	err_sae float8 NOT NULL,
+	PRIMARY KEY (project_id, model_id, window_start)
+);
+COMMENT ON TABLE mlops.drift_totals IS 'sums of the mlops.drift_log summaries of the current alert window per project and model, as far as mlops.check_drift has added them (the columns are those of mlops.drift_log)';
+COMMENT ON COLUMN mlops.drift_totals.project_id IS 'project of the summaries';
+COMMENT ON COLUMN mlops.drift_totals.model_id IS 'deployed model whose baseline binned the rows';
+COMMENT ON COLUMN mlops.drift_totals.window_start IS 'start of the alert window the summaries were logged in';
+COMMENT ON COLUMN mlops.drift_totals.statements IS 'statements summed';
+COMMENT ON COLUMN mlops.drift_totals.n_rows IS 'rows written by them';
+COMMENT ON COLUMN mlops.drift_totals.n IS 'values that were not NULL, per baseline ordinal, summed as in mlops.drift_log.n';
+COMMENT ON COLUMN mlops.drift_totals.n_null IS 'NULL values, per baseline ordinal, summed as in mlops.drift_log.n_null';
+COMMENT ON COLUMN mlops.drift_totals.sums IS 'sum of the values, per baseline ordinal, summed as in mlops.drift_log.sums';
+COMMENT ON COLUMN mlops.drift_totals.sumsq IS 'sum of the squared values, per baseline ordinal, summed as in mlops.drift_log.sumsq';
+COMMENT ON COLUMN mlops.drift_totals.below IS 'values below the training minimum, per baseline ordinal, summed as in mlops.drift_log.below';
+COMMENT ON COLUMN mlops.drift_totals.above IS 'values above the training maximum, per baseline ordinal, summed as in mlops.drift_log.above';
+COMMENT ON COLUMN mlops.drift_totals.counts IS 'values per bin, flattened by ordinal, summed as in mlops.drift_log.counts';
+COMMENT ON COLUMN mlops.drift_totals.err_n IS 'rows with a target and a prediction, summed as in mlops.drift_log.err_n';
+COMMENT ON COLUMN mlops.drift_totals.err_sse IS 'sum of squared prediction errors, summed as in mlops.drift_log.err_sse';
+COMMENT ON COLUMN mlops.drift_totals.err_sae IS 'sum of absolute prediction errors, summed as in mlops.drift_log.err_sae';
+
+CREATE TABLE mlops.drift_checks (
+	project_id bigint PRIMARY KEY REFERENCES mlops.projects ON DELETE CASCADE,
+	horizon pg_catalog.pg_snapshot,
+	checked_at timestamptz
+);
+COMMENT ON TABLE mlops.drift_checks IS 'per project, how far mlops.check_drift has added mlops.drift_log to mlops.drift_totals; its row lock lets one session at a time check a project';
+COMMENT ON COLUMN mlops.drift_checks.project_id IS 'the project';
+COMMENT ON COLUMN mlops.drift_checks.horizon IS 'the snapshot of the last check: the summaries of the transactions that had ended by then are in mlops.drift_totals (the checking transaction counts as running)';
+COMMENT ON COLUMN mlops.drift_checks.checked_at IS 'when the project was last checked';
+
+GRANT SELECT ON mlops.baselines, mlops.drift_log, mlops.monitors, mlops.alerts, mlops.drift_totals,
+	mlops.drift_checks TO PUBLIC;
+
+CREATE FUNCTION mlops.vec_add(bigint[], bigint[]) RETURNS bigint[]
+AS 'MODULE_PATHNAME', 'mlops_vec_add_int8'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION mlops.vec_add(bigint[], bigint[]) IS 'element-wise sum of two arrays of the same length';
+CREATE FUNCTION mlops.vec_add(float8[], float8[]) RETURNS float8[]
+AS 'MODULE_PATHNAME', 'mlops_vec_add_float8'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION mlops.vec_add(float8[], float8[]) IS 'element-wise sum of two arrays of the same length';
+CREATE AGGREGATE mlops.vec_sum(bigint[]) (
+	SFUNC = mlops.vec_add,
+	STYPE = bigint[],
+	COMBINEFUNC = mlops.vec_add,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE mlops.vec_sum(bigint[]) IS 'element-wise sum of arrays of the same length (NULL arrays are left out)';
+CREATE AGGREGATE mlops.vec_sum(float8[]) (
+	SFUNC = mlops.vec_add,
+	STYPE = float8[],
+	COMBINEFUNC = mlops.vec_add,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE mlops.vec_sum(float8[]) IS 'element-wise sum of arrays of the same length (NULL arrays are left out)';
 
 CREATE FUNCTION mlops.bin_counts_accum(bigint[], float8[], float8) RETURNS bigint[]
 	AS 'MODULE_PATHNAME', 'mlops_bin_counts_accum'
@@ -2630,10 +4054,10 @@ COMMENT ON AGGREGATE mlops.baseline_stats(float8[], float8[], boolean, float8[])
 COMMENT ON AGGREGATE mlops.bin_counts(float8[], float8) IS
 	'values per bin of the ascending inner edges (k - 1 edges, k bins; bin b holds the values with exactly b edges <= value); NULL values are not counted';
 
+/* (not SECURITY DEFINER: it takes its owner's identity itself, see src/drift.c) */
 CREATE FUNCTION mlops.drift_trigger() RETURNS trigger
 	AS 'MODULE_PATHNAME', 'mlops_drift_trigger'
-	LANGUAGE C SECURITY DEFINER
-	SET search_path = pg_catalog, pg_temp;
+	LANGUAGE C;
 COMMENT ON FUNCTION mlops.drift_trigger() IS
 	'statement trigger of a monitored table (installed by mlops.monitor): bins the new rows against the baseline of the project''s deployed model and logs one summary row in mlops.drift_log';
 REVOKE ALL ON FUNCTION mlops.drift_trigger() FROM PUBLIC;
@@ -2705,8 +4129,8 @@ BEGIN
 			v_relname, v_missing, $1
 			USING ERRCODE = 'undefined_column';
 	END IF;
-	PERFORM mlops._check_numeric_column($2, f, 'feature')
-	FROM mlops.models m, unnest(m.features) f WHERE m.model_id = v_model;
+	PERFORM mlops._check_model_columns($2, m.features, m.encoding)
+	FROM mlops.models m WHERE m.model_id = v_model;
 	IF NOT EXISTS (SELECT 1 FROM mlops.baselines b WHERE b.model_id = v_model) THEN
 		RAISE EXCEPTION 'the deployed model of project "%" has no baselines to compare rows with', $1
 			USING ERRCODE = 'object_not_in_prerequisite_state',
@@ -2782,6 +4206,89 @@ $$;
 COMMENT ON FUNCTION mlops._drift_window_start(timestamptz) IS
 	'internal: start of the alert window (a multiple of mlops.drift_window seconds since the Unix epoch) that holds a time';
 
+CREATE FUNCTION mlops._ended_before() RETURNS pg_catalog.pg_snapshot
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	/* the current snapshot, with this transaction counted as running (a snapshot leaves it out) */
+	SELECT CASE WHEN x IS NULL OR x >= pg_snapshot_xmax(s) THEN s
+				ELSE format('%s:%s:%s', least(pg_snapshot_xmin(s), x), pg_snapshot_xmax(s),
+							(SELECT string_agg(v::text, ',' ORDER BY v)
+							 FROM (SELECT pg_snapshot_xip(s) UNION SELECT x) u(v)))::pg_snapshot END
+	FROM (SELECT pg_current_snapshot() AS s, pg_current_xact_id_if_assigned() AS x) a
+$$;
+COMMENT ON FUNCTION mlops._ended_before() IS
+	'internal: the current snapshot with the current transaction among the running ones: the transactions it shows as ended had ended before it was taken';
+
+CREATE FUNCTION mlops._drift_stats(p_model bigint, p_n bigint[], p_n_null bigint[], p_sums float8[],
+									p_below bigint[], p_above bigint[], p_counts bigint[],
+									p_err_n bigint, p_err_sse float8)
+RETURNS TABLE (feature text, n_live bigint, psi float8, ks float8, mean_shift float8,
+			   null_rate_live float8, null_rate_base float8, out_of_range float8, status text,
+			   rmse_live float8, rmse_base float8, model_id bigint)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	WITH bins AS (
+		/* baseline and live counts per bin; shares with additive smoothing for the PSI */
+		SELECT b.ordinal, g.i - 1 AS bin, g.base_c,
+			   coalesce(p_counts[b.off + g.i], 0) AS live_c,
+			   b.n AS base_n, coalesce(p_n[b.ordinal + 1], 0) AS live_n, cardinality(b.counts) AS k
+		FROM (SELECT bb.ordinal, bb.n, bb.counts,
+					 /* the counts of each ordinal follow those of the ordinals before it */
+					 coalesce(sum(cardinality(bb.counts)) OVER (ORDER BY bb.ordinal ROWS BETWEEN UNBOUNDED PRECEDING
+																AND 1 PRECEDING), 0) AS off
+			  FROM mlops.baselines bb WHERE bb.model_id = p_model) b
+		CROSS JOIN LATERAL unnest(b.counts) WITH ORDINALITY AS g(base_c, i)
+	),
+	stats AS (
+		SELECT x.ordinal,
+			   sum((pl - pb) * ln(pl / pb)) AS psi,
+			   max(abs(cl - cb)) AS ks
+		FROM (SELECT bins.ordinal,
+					 (live_c::float8 + 0.5) / (live_n::float8 + 0.5 * k) AS pl,
+					 (base_c::float8 + 0.5) / (base_n::float8 + 0.5 * k) AS pb,
+					 (sum(live_c) OVER w)::float8 / nullif(live_n, 0) AS cl,
+					 (sum(base_c) OVER w)::float8 / nullif(base_n, 0) AS cb
+			  FROM bins
+			  WINDOW w AS (PARTITION BY bins.ordinal ORDER BY bins.bin)) x
+		GROUP BY x.ordinal
+	),
+	v AS (
+		SELECT coalesce(nullif(current_setting('mlops.drift_psi_warn', true), '')::float8, 0.1) AS warn,
+			   coalesce(nullif(current_setting('mlops.drift_psi_alert', true), '')::float8, 0.25) AS alert,
+			   coalesce(nullif(current_setting('mlops.drift_min_rows', true), '')::bigint, 1000) AS min_rows
+	)
+	SELECT q.feature, q.n_live, q.psi, q.ks, q.mean_shift, q.null_rate_live, q.null_rate_base,
+		   q.out_of_range, q.status, q.rmse_live, q.rmse_base, q.model_id
+	FROM (
+	SELECT b.ordinal AS ord, b.feature, coalesce(p_n[b.ordinal + 1], 0) AS n_live,
+		   CASE WHEN p_n[b.ordinal + 1] > 0 THEN st.psi END AS psi,
+		   CASE WHEN p_n[b.ordinal + 1] > 0 THEN st.ks END AS ks,
+		   CASE WHEN p_n[b.ordinal + 1] > 0 AND b.sd > 0
+				THEN (p_sums[b.ordinal + 1] / p_n[b.ordinal + 1] - b.mean) / b.sd END AS mean_shift,
+		   p_n_null[b.ordinal + 1]::float8 / nullif(p_n[b.ordinal + 1] + p_n_null[b.ordinal + 1], 0) AS null_rate_live,
+		   b.n_null::float8 / nullif(b.n + b.n_null, 0) AS null_rate_base,
+		   (p_below[b.ordinal + 1] + p_above[b.ordinal + 1])::float8 / nullif(p_n[b.ordinal + 1], 0) AS out_of_range,
+		   CASE WHEN coalesce(p_n[b.ordinal + 1], 0) < greatest(v.min_rows, 1) THEN NULL
+				WHEN st.psi >= v.alert THEN 'alert' WHEN st.psi >= v.warn THEN 'warn' ELSE 'ok' END AS status,
+		   NULL::float8 AS rmse_live, NULL::float8 AS rmse_base, p_model AS model_id
+	FROM mlops.baselines b
+	JOIN stats st ON st.ordinal = b.ordinal
+	CROSS JOIN v
+	WHERE b.model_id = p_model
+	UNION ALL
+	SELECT 2147483647, '(error)', p_err_n, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+		   sqrt(p_err_sse / p_err_n), mt.value, p_model
+	FROM (SELECT 1) one
+	LEFT JOIN mlops.metrics mt ON mt.model_id = p_model AND mt.split = 'train' AND mt.metric = 'rmse'
+	WHERE p_err_n > 0
+	) q
+	ORDER BY q.ord;
+$$;
+COMMENT ON FUNCTION mlops._drift_stats(bigint, bigint[], bigint[], float8[], bigint[], bigint[], bigint[], bigint, float8) IS
+	'internal: the rows of mlops.drift from summed summaries (the arrays of mlops.drift_log) against the baseline of a model';
+
 CREATE FUNCTION mlops.drift(project text, since timestamptz DEFAULT now() - interval '1 day')
 RETURNS TABLE (feature text, n_live bigint, psi float8, ks float8, mean_shift float8,
 			   null_rate_live float8, null_rate_base float8, out_of_range float8, status text,
@@ -2793,9 +4300,6 @@ AS $$
 DECLARE
 	v_project_id bigint;
 	v_model bigint;
-	v_warn float8 := coalesce(nullif(current_setting('mlops.drift_psi_warn', true), '')::float8, 0.1);
-	v_alert float8 := coalesce(nullif(current_setting('mlops.drift_psi_alert', true), '')::float8, 0.25);
-	v_min bigint := coalesce(nullif(current_setting('mlops.drift_min_rows', true), '')::bigint, 1000);
 BEGIN
 	IF $1 IS NULL THEN
 		RAISE EXCEPTION 'project must not be NULL'
@@ -2811,70 +4315,15 @@ BEGIN
 		RETURN;
 	END IF;
 	RETURN QUERY
-	WITH logs AS (
-		SELECT l.* FROM mlops.drift_log l
-		WHERE l.project_id = v_project_id AND l.model_id = v_model AND l.logged_at >= coalesce($2, '-infinity')
-	),
-	per_ordinal AS (
-		SELECT u.o - 1 AS ordinal, sum(u.n)::bigint AS n, sum(u.n_null)::bigint AS n_null, sum(u.s) AS s,
-			   sum(u.below)::bigint AS below, sum(u.above)::bigint AS above
-		FROM logs l, unnest(l.n, l.n_null, l.sums, l.below, l.above) WITH ORDINALITY AS u(n, n_null, s, below, above, o)
-		GROUP BY u.o
-	),
-	per_bin AS (
-		SELECT (u.i - 1) / l.bins AS ordinal, (u.i - 1) % l.bins AS bin, sum(u.c)::bigint AS c
-		FROM logs l, unnest(l.counts) WITH ORDINALITY AS u(c, i)
-		GROUP BY 1, 2
-	),
-	bins AS (
-		/* baseline and live counts per bin; shares with additive smoothing for the PSI */
-		SELECT b.ordinal, g.bin, g.base_c, coalesce(pb.c, 0) AS live_c, b.n AS base_n,
-			   coalesce(po.n, 0) AS live_n, cardinality(b.counts) AS k
-		FROM mlops.baselines b
-		CROSS JOIN LATERAL unnest(b.counts) WITH ORDINALITY AS g0(base_c, i)
-		CROSS JOIN LATERAL (SELECT g0.i - 1 AS bin, g0.base_c) g
-		LEFT JOIN per_bin pb ON pb.ordinal = b.ordinal AND pb.bin = g.bin
-		LEFT JOIN per_ordinal po ON po.ordinal = b.ordinal
-		WHERE b.model_id = v_model
-	),
-	stats AS (
-		SELECT x.ordinal,
-			   sum((pl - pb) * ln(pl / pb)) AS psi,
-			   max(abs(cl - cb)) AS ks
-		FROM (SELECT bins.ordinal,
-					 (live_c::float8 + 0.5) / (live_n::float8 + 0.5 * k) AS pl,
-					 (base_c::float8 + 0.5) / (base_n::float8 + 0.5 * k) AS pb,
-					 (sum(live_c) OVER w)::float8 / nullif(live_n, 0) AS cl,
-					 (sum(base_c) OVER w)::float8 / nullif(base_n, 0) AS cb
-			  FROM bins
-			  WINDOW w AS (PARTITION BY bins.ordinal ORDER BY bins.bin)) x
-		GROUP BY x.ordinal
-	)
-	SELECT q.feature, q.n_live, q.psi, q.ks, q.mean_shift, q.null_rate_live, q.null_rate_base,
-		   q.out_of_range, q.status, q.rmse_live, q.rmse_base, q.model_id
-	FROM (
-	SELECT b.ordinal AS ord, b.feature, coalesce(po.n, 0) AS n_live,
-		   CASE WHEN po.n > 0 THEN st.psi END AS psi,
-		   CASE WHEN po.n > 0 THEN st.ks END AS ks,
-		   CASE WHEN po.n > 0 AND b.sd > 0 THEN (po.s / po.n - b.mean) / b.sd END AS mean_shift,
-		   po.n_null::float8 / nullif(po.n + po.n_null, 0) AS null_rate_live,
-		   b.n_null::float8 / nullif(b.n + b.n_null, 0) AS null_rate_base,
-		   (po.below + po.above)::float8 / nullif(po.n, 0) AS out_of_range,
-		   CASE WHEN coalesce(po.n, 0) < greatest(v_min, 1) THEN NULL
-				WHEN st.psi >= v_alert THEN 'alert' WHEN st.psi >= v_warn THEN 'warn' ELSE 'ok' END AS status,
-		   NULL::float8 AS rmse_live, NULL::float8 AS rmse_base, v_model AS model_id
-	FROM mlops.baselines b
-	JOIN stats st ON st.ordinal = b.ordinal
-	LEFT JOIN per_ordinal po ON po.ordinal = b.ordinal
-	WHERE b.model_id = v_model
-	UNION ALL
-	SELECT 2147483647, '(error)', e.n, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-		   sqrt(e.sse / e.n), mt.value, v_model
-	FROM (SELECT sum(l.err_n)::bigint AS n, sum(l.err_sse) AS sse FROM logs l) e
-	LEFT JOIN mlops.metrics mt ON mt.model_id = v_model AND mt.split = 'train' AND mt.metric = 'rmse'
-	WHERE e.n > 0
-	) q
-	ORDER BY q.ord;
+	SELECT s.*
+	FROM (SELECT mlops.vec_sum(l.n) AS n, mlops.vec_sum(l.n_null) AS n_null, mlops.vec_sum(l.sums) AS sums,
+				 mlops.vec_sum(l.below) AS below, mlops.vec_sum(l.above) AS above,
+				 mlops.vec_sum(l.counts) AS counts, sum(l.err_n)::bigint AS err_n, sum(l.err_sse) AS err_sse
+		  FROM mlops.drift_log l
+		  WHERE l.project_id = v_project_id AND l.model_id = v_model
+			AND l.logged_at >= coalesce($2, '-infinity')) a,
+		 LATERAL mlops._drift_stats(v_model, a.n, a.n_null, a.sums, a.below, a.above, a.counts,
+									a.err_n, a.err_sse) s;
 END;
 $$;
 COMMENT ON FUNCTION mlops.drift(text, timestamptz) IS
@@ -2887,8 +4336,16 @@ AS $$
 DECLARE
 	v_project_id bigint;
 	v_window timestamptz := mlops._drift_window_start(now());
+	v_model bigint;
+	v_prev pg_catalog.pg_snapshot;
+	v_now pg_catalog.pg_snapshot;
+	v_prev_xmax bigint;
+	v_prev_xip bigint[];
+	v_now_xmax bigint;
+	v_now_xip bigint[];
 	v_raised integer := 0;
 	v_id bigint;
+	a record;
 	r record;
 BEGIN
 	PERFORM mlops._require($1, 'train', current_user);
@@ -2897,7 +4354,75 @@ BEGIN
 		RAISE EXCEPTION 'project "%" does not exist', $1
 			USING ERRCODE = 'undefined_object';
 	END IF;
-	FOR r IN SELECT * FROM mlops.drift($1, v_window) d WHERE d.status = 'alert' LOOP
+	/* one session at a time: another one checking the project now raises its alerts */
+	SELECT c.horizon INTO v_prev FROM mlops.drift_checks c WHERE c.project_id = v_project_id
+	FOR UPDATE SKIP LOCKED;
+	IF NOT FOUND THEN
+		IF EXISTS (SELECT 1 FROM mlops.drift_checks c WHERE c.project_id = v_project_id) THEN
+			RETURN 0;
+		END IF;
+		INSERT INTO mlops.drift_checks (project_id) VALUES (v_project_id) ON CONFLICT DO NOTHING;
+		SELECT c.horizon INTO v_prev FROM mlops.drift_checks c WHERE c.project_id = v_project_id
+		FOR UPDATE SKIP LOCKED;
+		IF NOT FOUND THEN
+			RETURN 0;
+		END IF;
+	END IF;
+
+	/*
+	 * Add to the window's totals the summaries of the transactions that ended
+	 * between the last check's snapshot and this one: not visible then, visible
+	 * now.  Every summary is added once, whatever order the writers commit in;
+	 * those of transactions still running (this one too) come next time.  This
+	 * snapshot is taken after the lock, so it is later than the last check's.
+	 */
+	SELECT mlops._ended_before() INTO v_now;
+	/* (as numbers, which the BRIN index of mlops.drift_log compares) */
+	SELECT pg_catalog.pg_snapshot_xmax(v_prev)::text::bigint,
+		   ARRAY(SELECT x::text::bigint FROM pg_catalog.pg_snapshot_xip(v_prev) x),
+		   pg_catalog.pg_snapshot_xmax(v_now)::text::bigint,
+		   ARRAY(SELECT x::text::bigint FROM pg_catalog.pg_snapshot_xip(v_now) x)
+	INTO v_prev_xmax, v_prev_xip, v_now_xmax, v_now_xip;
+	DELETE FROM mlops.drift_totals t WHERE t.project_id = v_project_id AND t.window_start < v_window;
+	INSERT INTO mlops.drift_totals AS t (project_id, model_id, window_start, statements, n_rows, n, n_null, sums,
+										 sumsq, below, above, counts, err_n, err_sse, err_sae)
+	SELECT v_project_id, l.model_id, v_window, sum(l.statements), sum(l.n_rows), mlops.vec_sum(l.n),
+		   mlops.vec_sum(l.n_null), mlops.vec_sum(l.sums), mlops.vec_sum(l.sumsq), mlops.vec_sum(l.below),
+		   mlops.vec_sum(l.above), mlops.vec_sum(l.counts), sum(l.err_n), sum(l.err_sse), sum(l.err_sae)
+	FROM mlops.drift_log l
+	WHERE l.project_id = v_project_id
+	  AND (v_prev IS NULL OR l.xact >= v_prev_xmax OR l.xact = ANY (v_prev_xip))
+	  AND l.xact < v_now_xmax AND NOT l.xact = ANY (v_now_xip)
+	  AND NOT l.compacted AND l.logged_at >= v_window
+	GROUP BY l.model_id
+	ON CONFLICT (project_id, model_id, window_start) DO UPDATE
+	SET statements = t.statements + excluded.statements, n_rows = t.n_rows + excluded.n_rows,
+		n = mlops.vec_add(t.n, excluded.n), n_null = mlops.vec_add(t.n_null, excluded.n_null),
+		sums = mlops.vec_add(t.sums, excluded.sums), sumsq = mlops.vec_add(t.sumsq, excluded.sumsq),
+		below = mlops.vec_add(t.below, excluded.below), above = mlops.vec_add(t.above, excluded.above),
+		counts = mlops.vec_add(t.counts, excluded.counts), err_n = t.err_n + excluded.err_n,
+		err_sse = t.err_sse + excluded.err_sse, err_sae = t.err_sae + excluded.err_sae;
+	UPDATE mlops.drift_checks c SET horizon = v_now, checked_at = clock_timestamp()
+	WHERE c.project_id = v_project_id;
+
+	/* the window so far: its totals and the summaries of this transaction */
+	SELECT d.model_id INTO v_model FROM mlops.deployed_models d WHERE d.project_id = v_project_id;
+	SELECT mlops.vec_sum(x.n) AS n, mlops.vec_sum(x.n_null) AS n_null, mlops.vec_sum(x.sums) AS sums,
+		   mlops.vec_sum(x.below) AS below, mlops.vec_sum(x.above) AS above, mlops.vec_sum(x.counts) AS counts,
+		   sum(x.err_n)::bigint AS err_n, sum(x.err_sse) AS err_sse
+	INTO a
+	FROM (SELECT tt.n, tt.n_null, tt.sums, tt.below, tt.above, tt.counts, tt.err_n, tt.err_sse
+		  FROM mlops.drift_totals tt
+		  WHERE tt.project_id = v_project_id AND tt.model_id = v_model AND tt.window_start = v_window
+		  UNION ALL
+		  SELECT l.n, l.n_null, l.sums, l.below, l.above, l.counts, l.err_n, l.err_sse
+		  FROM mlops.drift_log l
+		  WHERE l.project_id = v_project_id AND l.model_id = v_model
+			AND l.xact = pg_catalog.pg_current_xact_id_if_assigned()::text::bigint
+			AND NOT l.compacted AND l.logged_at >= v_window) x;
+	FOR r IN SELECT * FROM mlops._drift_stats(v_model, a.n, a.n_null, a.sums, a.below, a.above, a.counts,
+											   a.err_n, a.err_sse) d
+			 WHERE d.status = 'alert' LOOP
 		INSERT INTO mlops.alerts (project_id, model_id, feature, window_start, psi, n_live)
 		VALUES (v_project_id, r.model_id, r.feature, v_window, r.psi, r.n_live)
 		ON CONFLICT (project_id, model_id, feature, window_start) DO NOTHING
@@ -2913,7 +4438,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION mlops.check_drift(text) IS
-	'raises the alerts of the current window: a row in mlops.alerts and a NOTIFY on channel mlops_alerts for every feature of the project whose PSI passed mlops.drift_psi_alert, once per feature and window; returns how many it raised (the drift trigger calls it every mlops.drift_check_interval)';
+	'raises the alerts of the current window: adds the summaries of the transactions that ended since the last check to mlops.drift_totals, then a row in mlops.alerts and a NOTIFY on channel mlops_alerts for every feature of the project whose PSI passed mlops.drift_psi_alert, once per feature and window; returns how many it raised (0 also when another session is checking the project at that moment; the drift trigger calls it every mlops.drift_check_interval)';
 
 CREATE VIEW mlops.drift_status AS
 SELECT mo.project, d.feature, d.n_live, d.psi, d.ks, d.mean_shift, d.null_rate_live, d.null_rate_base,
@@ -2951,27 +4476,20 @@ BEGIN
 		RAISE EXCEPTION 'older_than must not be NULL'
 			USING ERRCODE = 'null_value_not_allowed';
 	END IF;
-	CREATE TEMPORARY TABLE mlops_compact ON COMMIT DROP AS
 	WITH old AS (
-		DELETE FROM mlops.drift_log l WHERE NOT l.compacted AND l.logged_at < now() - $1 RETURNING l.*)
-	SELECT * FROM old;
-	GET DIAGNOSTICS v_removed = ROW_COUNT;
-	INSERT INTO mlops.drift_log (project_id, model_id, relation, logged_at, compacted, statements, n_rows, bins,
-								 n, n_null, sums, sumsq, below, above, counts, err_n, err_sse, err_sae)
-	SELECT g.project_id, g.model_id, g.relation, g.day, true, g.statements, g.n_rows, g.bins,
-		   ARRAY(SELECT sum(u.v)::bigint FROM mlops_compact c, unnest(c.n) WITH ORDINALITY u(v, i) WHERE (c.project_id, c.model_id, c.relation, (date_trunc('day', c.logged_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'), c.bins) = (g.project_id, g.model_id, g.relation, g.day, g.bins) GROUP BY u.i ORDER BY u.i),
-		   ARRAY(SELECT sum(u.v)::bigint FROM mlops_compact c, unnest(c.n_null) WITH ORDINALITY u(v, i) WHERE (c.project_id, c.model_id, c.relation, (date_trunc('day', c.logged_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'), c.bins) = (g.project_id, g.model_id, g.relation, g.day, g.bins) GROUP BY u.i ORDER BY u.i),
-		   ARRAY(SELECT sum(u.v) FROM mlops_compact c, unnest(c.sums) WITH ORDINALITY u(v, i) WHERE (c.project_id, c.model_id, c.relation, (date_trunc('day', c.logged_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'), c.bins) = (g.project_id, g.model_id, g.relation, g.day, g.bins) GROUP BY u.i ORDER BY u.i),
-		   ARRAY(SELECT sum(u.v) FROM mlops_compact c, unnest(c.sumsq) WITH ORDINALITY u(v, i) WHERE (c.project_id, c.model_id, c.relation, (date_trunc('day', c.logged_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'), c.bins) = (g.project_id, g.model_id, g.relation, g.day, g.bins) GROUP BY u.i ORDER BY u.i),
-		   ARRAY(SELECT sum(u.v)::bigint FROM mlops_compact c, unnest(c.below) WITH ORDINALITY u(v, i) WHERE (c.project_id, c.model_id, c.relation, (date_trunc('day', c.logged_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'), c.bins) = (g.project_id, g.model_id, g.relation, g.day, g.bins) GROUP BY u.i ORDER BY u.i),
-		   ARRAY(SELECT sum(u.v)::bigint FROM mlops_compact c, unnest(c.above) WITH ORDINALITY u(v, i) WHERE (c.project_id, c.model_id, c.relation, (date_trunc('day', c.logged_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'), c.bins) = (g.project_id, g.model_id, g.relation, g.day, g.bins) GROUP BY u.i ORDER BY u.i),
-		   ARRAY(SELECT sum(u.v)::bigint FROM mlops_compact c, unnest(c.counts) WITH ORDINALITY u(v, i) WHERE (c.project_id, c.model_id, c.relation, (date_trunc('day', c.logged_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'), c.bins) = (g.project_id, g.model_id, g.relation, g.day, g.bins) GROUP BY u.i ORDER BY u.i),
-		   g.err_n, g.err_sse, g.err_sae
-	FROM (SELECT c.project_id, c.model_id, c.relation, (date_trunc('day', c.logged_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC') AS day, c.bins,
-				 sum(c.statements)::bigint AS statements, sum(c.n_rows)::bigint AS n_rows,
-				 sum(c.err_n)::bigint AS err_n, sum(c.err_sse) AS err_sse, sum(c.err_sae) AS err_sae
-		  FROM mlops_compact c GROUP BY 1, 2, 3, 4, 5) g;
-	DROP TABLE mlops_compact;
+		DELETE FROM mlops.drift_log l WHERE NOT l.compacted AND l.logged_at < now() - $1 RETURNING l.*),
+	added AS (
+		INSERT INTO mlops.drift_log (project_id, model_id, relation, logged_at, compacted, statements, n_rows, bins,
+									 n, n_null, sums, sumsq, below, above, counts, err_n, err_sse, err_sae)
+		SELECT c.project_id, c.model_id, c.relation,
+			   date_trunc('day', c.logged_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', true,
+			   sum(c.statements), sum(c.n_rows), c.bins,
+			   mlops.vec_sum(c.n), mlops.vec_sum(c.n_null), mlops.vec_sum(c.sums), mlops.vec_sum(c.sumsq),
+			   mlops.vec_sum(c.below), mlops.vec_sum(c.above), mlops.vec_sum(c.counts),
+			   sum(c.err_n), sum(c.err_sse), sum(c.err_sae)
+		FROM old c
+		GROUP BY c.project_id, c.model_id, c.relation, date_trunc('day', c.logged_at AT TIME ZONE 'UTC'), c.bins)
+	SELECT count(*) INTO v_removed FROM old;
 	RETURN v_removed;
 END;
 $$;
@@ -3183,6 +4701,8 @@ BEGIN
 			('drift_log', 'project_id', false, 'train'),
 			('monitors', 'project_id', false, 'owner'),
 			('alerts', 'project_id', false, 'train'),
+			('drift_totals', 'project_id', false, 'train'),
+			('drift_checks', 'project_id', false, 'train'),
 			('project_grants', 'project_id', false, 'owner')) AS v(tab, col, by_model, priv) LOOP
 		EXECUTE format('ALTER TABLE mlops.%I ENABLE ROW LEVEL SECURITY', t.tab);
 		EXECUTE format('CREATE POLICY see ON mlops.%I FOR SELECT USING (mlops.%s(%I, %L, current_user))',
@@ -3193,7 +4713,7 @@ BEGIN
 					   t.tab, CASE WHEN t.by_model THEN '_may_model' ELSE '_may' END, t.col, t.priv);
 		EXECUTE format('CREATE POLICY remove ON mlops.%I FOR DELETE USING (mlops.%s(%I, %L, current_user))',
 					   t.tab, CASE WHEN t.by_model THEN '_may_model' ELSE '_may' END, t.col,
-					   CASE WHEN t.tab IN ('model_tags') THEN 'train' ELSE 'owner' END);
+					   CASE WHEN t.tab IN ('model_tags', 'drift_totals') THEN 'train' ELSE 'owner' END);
 	END LOOP;
 END;
 $$;
@@ -3201,8 +4721,10 @@ $$;
 /* Table privileges for every role; the policies above decide which rows */
 GRANT SELECT ON mlops.project_grants TO PUBLIC;
 GRANT INSERT, DELETE ON mlops.projects, mlops.models, mlops.metrics, mlops.deployments, mlops.retrain_runs,
-	mlops.model_tags, mlops.baselines, mlops.drift_log, mlops.monitors, mlops.alerts, mlops.project_grants
+	mlops.model_tags, mlops.baselines, mlops.drift_log, mlops.monitors, mlops.alerts, mlops.project_grants,
+	mlops.drift_totals, mlops.drift_checks
 	TO PUBLIC;
+GRANT UPDATE ON mlops.drift_totals, mlops.drift_checks TO PUBLIC;
 GRANT UPDATE (relation, target, features, algorithm, params, test_fraction) ON mlops.projects TO PUBLIC;
 GRANT UPDATE (value, tagged_at, tagged_by) ON mlops.model_tags TO PUBLIC;
 GRANT USAGE ON SEQUENCE mlops.drift_log_log_id_seq, mlops.alerts_alert_id_seq TO PUBLIC;

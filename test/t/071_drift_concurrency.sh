@@ -17,7 +17,9 @@
 #     project "burst", every statement checking for drift (mlops.drift_check_interval = 0,
 #     and mlops.drift_min_rows = 100: a short burst may log fewer than the default 1000 rows),
 #     while a psql session LISTENs on mlops_alerts: one alert row per alerting feature,
-#     x1 among them, exactly one notification per alert row (none twice), no WARNING.
+#     x1 among them, exactly one notification per alert row (none twice), no WARNING; and after
+#     one more check, mlops.drift_totals of the window equals the window's drift_log summed
+#     (every summary added once by the concurrent checks, whatever the commit order).
 #  3. LISTEN: a psql session in the background runs LISTEN mlops_alerts and stays idle
 #     until the writers are done, then runs one more command and prints the notifications
 #     that arrived; meanwhile another session (mlops.drift_check_interval = 0) inserts rows with x1
@@ -286,6 +288,41 @@ notified:
 $(cat "$work/burst.notified.sorted")
 alert rows:
 $(cat "$work/burst.alerts.sorted")"
+
+# The checks of the burst added every summary to the window's totals exactly once, whatever
+# order the writers committed in: after one more check (which adds the rest), the totals equal
+# the summaries of the window summed, element by element.
+diffs=$(PGOPTIONS="-c mlops.drift_window=$WINDOW" q <<'EOF'
+SELECT mlops.check_drift('burst') >= 0;
+WITH w AS (SELECT mlops._drift_window_start(now()) AS s),
+logs AS (
+	SELECT l.* FROM mlops.drift_log l JOIN mlops.projects p USING (project_id), w
+	WHERE p.name = 'burst' AND l.logged_at >= w.s),
+want AS (
+	SELECT sum(statements)::bigint AS statements, sum(n_rows)::bigint AS n_rows,
+		   ARRAY(SELECT sum(x)::bigint FROM logs, unnest(logs.n) WITH ORDINALITY u(x, i) GROUP BY i ORDER BY i) AS n,
+		   ARRAY(SELECT sum(x)::bigint FROM logs, unnest(logs.n_null) WITH ORDINALITY u(x, i) GROUP BY i ORDER BY i) AS n_null,
+		   ARRAY(SELECT sum(x)::bigint FROM logs, unnest(logs.above) WITH ORDINALITY u(x, i) GROUP BY i ORDER BY i) AS above,
+		   ARRAY(SELECT sum(x)::bigint FROM logs, unnest(logs.counts) WITH ORDINALITY u(x, i) GROUP BY i ORDER BY i) AS counts,
+		   ARRAY(SELECT sum(x) FROM logs, unnest(logs.sums) WITH ORDINALITY u(x, i) GROUP BY i ORDER BY i) AS sums
+	FROM logs),
+got AS (
+	SELECT t.* FROM mlops.drift_totals t JOIN mlops.projects p USING (project_id), w
+	WHERE p.name = 'burst' AND t.window_start = w.s)
+SELECT format('totals: %s statements, %s rows, n %s, n_null %s, above %s, counts %s; summaries: %s, %s, %s, %s, %s, %s',
+			  g.statements, g.n_rows, g.n, g.n_null, g.above, g.counts,
+			  x.statements, x.n_rows, x.n, x.n_null, x.above, x.counts)
+FROM want x LEFT JOIN got g ON true
+WHERE (g.statements, g.n_rows, g.n, g.n_null, g.above, g.counts) IS DISTINCT FROM
+	  (x.statements, x.n_rows, x.n, x.n_null, x.above, x.counts)
+   OR EXISTS (SELECT 1 FROM unnest(g.sums, x.sums) u(a, b) WHERE abs(a - b) > 1e-9 * greatest(abs(b), 1))
+   OR (SELECT count(*) FROM got) <> 1;
+EOF
+) || exit 2
+diffs=$(printf '%s\n' "$diffs" | grep -v '^t$')
+[ -z "$diffs" ] || fail "mlops.drift_totals differs from the summaries of the window:
+$diffs"
+echo "   drift_totals of the window = its summaries summed: $(q -c "SELECT statements || ' statements, ' || n_rows || ' rows' FROM mlops.drift_totals t JOIN mlops.projects p USING (project_id) WHERE p.name = 'burst'")"
 
 # ---------------------------------------------------------------------------
 echo "== 3. LISTEN mlops_alerts while another session inserts shifted rows"
