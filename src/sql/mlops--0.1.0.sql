@@ -1445,6 +1445,49 @@ $$;
 COMMENT ON FUNCTION mlops._check_numeric_column(regclass, text, text) IS
 	'internal: raises the error for a target or feature column that does not exist or is not numeric';
 
+/*
+ * Quantile bin edges of the drift baselines: for each expression (over the
+ * rows that are not in the hold-out, $1 being the coefficients), the
+ * percentile_disc at 1/bins .. (bins - 1)/bins, as a jsonb array of arrays,
+ * from a sample of at most about 100,000 rows (the sorts spill past work_mem,
+ * memory stays bounded).
+ */
+CREATE FUNCTION mlops._baseline_edges(p_rel regclass, p_split text, p_exprs text[], p_bins integer, p_coef float8[])
+RETURNS jsonb
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	v_pct float8;
+	v_edges jsonb;
+BEGIN
+	/* (only tables and materialized views can be sampled; other relations are read whole) */
+	SELECT CASE WHEN c.relkind IN ('r', 'm') THEN least(100, 100 * 100000 / greatest(c.reltuples, 1)) END
+	INTO v_pct
+	FROM pg_catalog.pg_class c WHERE c.oid = p_rel;
+	FOR i IN 1..2 LOOP
+		EXECUTE format('SELECT %s FROM %s %s WHERE NOT (%s)',
+					   (SELECT string_agg(format('jsonb_build_array(percentile_disc(%L::float8[]) WITHIN GROUP (ORDER BY %s))',
+												 ARRAY(SELECT g::float8 / p_bins FROM generate_series(1, p_bins - 1) g), e),
+										  ' || ' ORDER BY o)
+						FROM unnest(p_exprs) WITH ORDINALITY AS u(e, o)),
+					   p_rel,
+					   /* below 10%: whole pages (SYSTEM) rather than reading every row (BERNOULLI) */
+					   CASE WHEN i = 1 AND v_pct > 0 AND v_pct < 100
+							THEN format('TABLESAMPLE %s (%s) REPEATABLE (0)',
+										CASE WHEN v_pct < 10 THEN 'SYSTEM' ELSE 'BERNOULLI' END, v_pct)
+							ELSE '' END,
+					   p_split)
+		INTO v_edges USING p_coef;
+		/* a sample that missed every value of a column: take all rows */
+		EXIT WHEN NOT EXISTS (SELECT 1 FROM jsonb_array_elements(v_edges) e WHERE e = 'null');
+	END LOOP;
+	RETURN v_edges;
+END;
+$$;
+COMMENT ON FUNCTION mlops._baseline_edges(regclass, text, text[], integer, float8[]) IS
+	'internal: the quantile bin edges of the drift baselines of a training, per expression, from a sample of the training rows';
+
 CREATE FUNCTION mlops._train(text, regclass, text, text[], text, jsonb, float8, text)
 RETURNS TABLE (model_id bigint, project text, version integer, algorithm text,
 			   deployed boolean, metrics jsonb, statistics jsonb, deploy_reason text)
@@ -1508,7 +1551,6 @@ DECLARE
 	v_exprs text[];
 	v_edges jsonb;
 	v_base float8[];
-	v_pct float8;
 	v_allowed text[];
 	v_kinds text[] := '{}';		/* per feature: numeric or categorical */
 	v_encoding jsonb;			/* mlops._encode: NULL when every feature is numeric and none is imputed */
@@ -1957,27 +1999,7 @@ BEGIN
 									  FROM mlops._design(v_features, v_encoding, false) d), '')]
 				   || ARRAY(SELECT CASE WHEN d.level IS NULL THEN d.expr ELSE '0.5::float8' END
 							FROM mlops._design(v_features, v_encoding, false) d ORDER BY d.ordinal);
-		/* (only tables and materialized views can be sampled; other relations are read whole) */
-		SELECT CASE WHEN c.relkind IN ('r', 'm') THEN least(100, 100 * 100000 / greatest(c.reltuples, 1)) END
-		INTO v_pct
-		FROM pg_catalog.pg_class c WHERE c.oid = v_rel;
-		FOR i IN 1..2 LOOP
-			v_sql := format('SELECT %s FROM %s %s WHERE NOT (%s)',
-							(SELECT string_agg(format('jsonb_build_array(percentile_disc(%L::float8[]) WITHIN GROUP (ORDER BY %s))',
-													  ARRAY(SELECT g::float8 / v_bins FROM generate_series(1, v_bins - 1) g), e),
-											   ' || ' ORDER BY o)
-							 FROM unnest(v_exprs) WITH ORDINALITY AS u(e, o)),
-							v_rel,
-							/* below 10%: whole pages (SYSTEM) rather than reading every row (BERNOULLI) */
-							CASE WHEN i = 1 AND v_pct > 0 AND v_pct < 100
-								 THEN format('TABLESAMPLE %s (%s) REPEATABLE (0)',
-											 CASE WHEN v_pct < 10 THEN 'SYSTEM' ELSE 'BERNOULLI' END, v_pct)
-								 ELSE '' END,
-							v_split);
-			EXECUTE v_sql INTO v_edges USING v_res.coef;
-			/* a sample that missed every value of a column: take all rows */
-			EXIT WHEN NOT EXISTS (SELECT 1 FROM jsonb_array_elements(v_edges) e WHERE e = 'null');
-		END LOOP;
+		v_edges := mlops._baseline_edges(v_rel, v_split, v_exprs, v_bins, v_res.coef);
 
 		/*
 		 * ---- metrics on each split (a second scan: MAE needs the coefficients),
@@ -2327,7 +2349,6 @@ DECLARE
 	v_prob text;
 	v_exprs text[];
 	v_edges jsonb;
-	v_pct float8;
 	v_base float8[];
 	v_pstats float8[];
 	v_pcounts bigint[];
@@ -2472,24 +2493,7 @@ BEGIN
 	v_exprs := ARRAY[v_prob]
 			   || ARRAY(SELECT CASE WHEN d.level IS NULL THEN d.expr ELSE '0.5::float8' END
 						FROM mlops._design(p_features, p_encoding, false) d ORDER BY d.ordinal);
-	SELECT CASE WHEN c.relkind IN ('r', 'm') THEN least(100, 100 * 100000 / greatest(c.reltuples, 1)) END
-	INTO v_pct
-	FROM pg_catalog.pg_class c WHERE c.oid = p_rel;
-	FOR i IN 1..2 LOOP
-		v_sql := format('SELECT %s FROM %s %s WHERE NOT (%s)',
-						(SELECT string_agg(format('jsonb_build_array(percentile_disc(%L::float8[]) WITHIN GROUP (ORDER BY %s))',
-												  ARRAY(SELECT g::float8 / v_bins FROM generate_series(1, v_bins - 1) g), e),
-										   ' || ' ORDER BY o)
-						 FROM unnest(v_exprs) WITH ORDINALITY AS u(e, o)),
-						p_rel,
-						CASE WHEN i = 1 AND v_pct > 0 AND v_pct < 100
-							 THEN format('TABLESAMPLE %s (%s) REPEATABLE (0)',
-										 CASE WHEN v_pct < 10 THEN 'SYSTEM' ELSE 'BERNOULLI' END, v_pct)
-							 ELSE '' END,
-						v_split);
-		EXECUTE v_sql INTO v_edges USING v_res.coef;
-		EXIT WHEN NOT EXISTS (SELECT 1 FROM jsonb_array_elements(v_edges) e WHERE e = 'null');
-	END LOOP;
+	v_edges := mlops._baseline_edges(p_rel, v_split, v_exprs, v_bins, v_res.coef);
 	v_sql := format('SELECT mlops.baseline_stats(%L::float8[], $1, %L%s), '
 					'ARRAY[count(mlops_proba), count(*) - count(mlops_proba), avg(mlops_proba), '
 					'      stddev_samp(mlops_proba), min(mlops_proba), max(mlops_proba)], '
