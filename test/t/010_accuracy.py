@@ -41,10 +41,13 @@ Runs against the cluster named by PGHOST/PGPORT/PGUSER in its own database.
 import math
 import os
 import random
-import subprocess
 import sys
 from decimal import Decimal, getcontext
 from fractions import Fraction
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import lib  # noqa: E402
+from lib import fail, parse_array, parse_float  # noqa: E402
 
 getcontext().prec = 50
 
@@ -55,43 +58,10 @@ P_CLOSED_FORM_RTOL = 1e-12   # p-values against closed forms (df 1, 2; F with d1
 P_BETA_RTOL = 1e-9           # p-values against the incomplete beta below
 EXACT = 99.0                 # "digits" of a value that is exactly right
 
-failures = []
-
-
-def fail(msg):
-    failures.append(msg)
-    print("FAIL: " + msg, flush=True)
-
-
-# ---------------------------------------------------------------------------
-# psql
-# ---------------------------------------------------------------------------
-
-def run(args, stdin=None):
-    p = subprocess.run(args, input=stdin, capture_output=True, text=True)
-    if p.returncode != 0:
-        sys.stderr.write("command failed: %s\n%s%s" % (" ".join(args), p.stdout, p.stderr))
-        sys.exit(2)
-    return p.stdout
-
-
-def psql(sql):
-    return run(["psql", "-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1", "-d", DB], stdin=sql)
-
-
-def parse_float(s):
-    s = s.strip()
-    if s == "" or s == "NULL":
-        return None
-    return float(s)     # Python's float() rounds correctly; PG prints shortest-exact
-
-
-def parse_array(s):
-    s = s.strip()
-    if s == "":
-        return None
-    assert s[0] == "{" and s[-1] == "}", s
-    return [parse_float(v) for v in s[1:-1].split(",")]
+# SET extra_float_digits = 3 is given where numbers are read: PG then prints the
+# shortest exact decimal, and Python's float() rounds it correctly
+db = lib.Database(DB)
+psql = db.psql
 
 
 # ---------------------------------------------------------------------------
@@ -280,13 +250,8 @@ def digits(got, exact):
 
 
 def rel_diff(got, want):
-    if got is None or not math.isfinite(got):
-        return float("inf")
-    if got == want:
-        return 0.0
-    if want == 0:
-        return abs(got)
-    return abs(got - want) / abs(want)
+    """Relative difference; the absolute one where want is 0."""
+    return lib.rel_diff(got, want, absolute_at_zero=True)
 
 
 def fmt_digits(d):
@@ -305,8 +270,7 @@ def fetch(table, settings=""):
     out = psql(q).rstrip("\n")
     f = out.split("|")
     if len(f) != 14:
-        sys.stderr.write("unexpected output from ols_fit on %s: %r\n" % (table, out))
-        sys.exit(2)
+        lib.abort("unexpected output from ols_fit on %s: %r" % (table, out))
     return {
         "coef": parse_array(f[0]), "std_err": parse_array(f[1]),
         "t_stats": parse_array(f[2]), "p_values": parse_array(f[3]),
@@ -333,8 +297,7 @@ def load(name, X, y):
     for i, line in enumerate(back.strip().split("\n")):
         ys, xs = line.split("|")
         if float(ys) != float(y[i]) or parse_array(xs) != [float(v) for v in X[i]]:
-            sys.stderr.write("row %d of %s did not round-trip exactly\n" % (i, name))
-            sys.exit(2)
+            lib.abort("row %d of %s did not round-trip exactly" % (i, name))
 
 
 def train_coef(name, p, intercept):
@@ -633,13 +596,8 @@ def check_ridge(name, X, y, lam, need):
 
 
 def main():
-    for v in ("PGHOST", "PGPORT", "PGUSER"):
-        if v not in os.environ:
-            sys.stderr.write("%s is not set: run under a cluster (test/cluster.sh)\n" % v)
-            return 2
-    run(["dropdb", "--if-exists", DB])
-    run(["createdb", DB])
-    psql("CREATE EXTENSION mlops;\n")
+    lib.require_cluster()
+    db.create()
 
     for label, X, y in polynomial_problems():
         # At cond(X) = 7e14 a double-precision QR without refinement keeps about
@@ -689,12 +647,7 @@ def main():
         print("   %-22s" % n + "".join("%15s" % (fmt_digits(table[(n, q)]) if (n, q) in table else "-")
                                        for q in quantities + ["ridge coef"]))
 
-    if failures:
-        print("\n010_accuracy: %d failure(s); database %s kept for inspection" % (len(failures), DB))
-        return 1
-    run(["dropdb", "--if-exists", DB])
-    print("\n010_accuracy: ok")
-    return 0
+    return lib.finish("010_accuracy", db)
 
 
 if __name__ == "__main__":

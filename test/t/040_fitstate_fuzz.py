@@ -14,25 +14,21 @@ Runs against the cluster named by PGHOST/PGPORT/PGUSER.
 import os
 import random
 import struct
-import subprocess
 import sys
 import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import lib  # noqa: E402
+from lib import fail, failures  # noqa: E402
 
 DB = "mlops_t_fuzz"
 N_TEXT = 3000
 N_BINARY = 1500
 
-
-def run(args, stdin=None):
-    return subprocess.run(args, input=stdin, capture_output=True, text=True)
-
-
-def psql(sql):
-    r = run(["psql", "-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1", "-d", DB], sql)
-    if r.returncode != 0:
-        sys.stderr.write("psql failed:\n%s\n" % r.stderr)
-        sys.exit(1)
-    return r.stdout
+# a statement that fails here is a failure of the test (exit 1): the server did not
+# stay up, or the DO blocks let an error through
+db = lib.Database(DB, error_status=1)
+psql = db.psql
 
 
 def mutate_text(rng, valid):
@@ -107,16 +103,9 @@ def binary_value(rng, ncols_true):
 
 
 def main():
-    for v in ("PGHOST", "PGPORT", "PGUSER"):
-        if not os.environ.get(v):
-            sys.stderr.write("%s is not set: run under a cluster (test/cluster.sh)\n" % v)
-            return 2
-    run(["dropdb", "--if-exists", DB])
-    if run(["createdb", DB]).returncode != 0:
-        sys.stderr.write("createdb failed\n")
-        return 2
-    psql("""CREATE EXTENSION mlops;
-CREATE TABLE d AS SELECT (i / 7.0)::float8 AS x1, sqrt(i)::float8 AS x2, sin(i)::float8 AS y
+    lib.require_cluster()
+    db.create()
+    psql("""CREATE TABLE d AS SELECT (i / 7.0)::float8 AS x1, sqrt(i)::float8 AS x2, sin(i)::float8 AS y
 FROM generate_series(1, 40) i;
 CREATE TABLE s (st mlops.fitstate);
 CREATE TABLE cases (i int, t text);
@@ -131,8 +120,8 @@ CREATE TABLE outcome (i int, sqlstate text, roundtrip_ok boolean);
             f.write("%d\t%s\n" % (i, c.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")))
         casefile = f.name
     with open(casefile) as f:
-        r = run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", DB, "-c",
-                 "COPY cases FROM STDIN"], f.read())
+        r = lib.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", DB, "-c",
+                     "COPY cases FROM STDIN"], f.read(), check=False)
     os.unlink(casefile)
     if r.returncode != 0:
         sys.stderr.write(r.stderr)
@@ -164,21 +153,17 @@ END $$;""")
     summary = psql("SELECT coalesce(sqlstate, 'accepted'), count(*) FROM outcome GROUP BY 1 ORDER BY 1;")
     print("text input of %d mutated states (SQLSTATE: count):" % N_TEXT)
     print("   " + summary.strip().replace("\n", "\n   "))
-    failures = 0
     bad = psql("SELECT count(*) FROM outcome WHERE sqlstate IS NOT NULL AND sqlstate NOT LIKE '22%';").strip()
     if bad != "0":
-        print("FAIL: %s text cases raised errors outside class 22" % bad)
-        failures += 1
+        fail("%s text cases raised errors outside class 22" % bad)
     bad = psql("SELECT count(*) FROM outcome WHERE sqlstate IS NULL AND NOT roundtrip_ok;").strip()
     if bad != "0":
-        print("FAIL: %s accepted text cases do not print back exactly" % bad)
-        failures += 1
+        fail("%s accepted text cases do not print back exactly" % bad)
     unchanged = sum(1 for c in cases if c in valid)
     accepted_valid = psql("SELECT count(*) FROM outcome o JOIN cases c USING (i) WHERE o.sqlstate IS NULL "
                           "AND c.t IN (%s);" % ", ".join("'%s'" % v for v in valid)).strip()
     if int(accepted_valid) != unchanged:
-        print("FAIL: %d unchanged valid states, but %s accepted" % (unchanged, accepted_valid))
-        failures += 1
+        fail("%d unchanged valid states, but %s accepted" % (unchanged, accepted_valid))
 
     # binary input through COPY, files readable by the server
     work = tempfile.mkdtemp(prefix="mlops-fuzz-")
@@ -211,23 +196,19 @@ END $$;""" % (N_BINARY - 1, work))
     bad = psql("SELECT count(*) FROM boutcome WHERE sqlstate IS NOT NULL "
                "AND sqlstate NOT LIKE '22%' AND sqlstate <> '08P01';").strip()
     if bad != "0":
-        print("FAIL: %s binary cases raised errors outside classes 22 and 08P01" % bad)
-        failures += 1
+        fail("%s binary cases raised errors outside classes 22 and 08P01" % bad)
     bad = psql("SELECT count(*) FROM s WHERE st::text::mlops.fitstate::text <> st::text;").strip()
     if bad != "0":
-        print("FAIL: %s accepted binary values do not print back exactly" % bad)
-        failures += 1
+        fail("%s accepted binary values do not print back exactly" % bad)
     accepted = psql("SELECT count(*) FROM boutcome WHERE sqlstate IS NULL;").strip()
     if accepted == "0":
-        print("FAIL: no binary value was accepted, so the generator is broken")
-        failures += 1
+        fail("no binary value was accepted, so the generator is broken")
 
     if psql("SELECT 1;").strip() != "1":
-        print("FAIL: the server does not answer")
-        failures += 1
-    run(["dropdb", DB])
+        fail("the server does not answer")
+    db.drop(check=False)
     if failures:
-        print("040_fitstate_fuzz: %d failure(s)" % failures)
+        print("040_fitstate_fuzz: %d failure(s)" % len(failures))
         return 1
     print("040_fitstate_fuzz: every hostile value was rejected with a data error or accepted exactly")
     return 0

@@ -60,13 +60,16 @@ Runs against the cluster named by PGHOST/PGPORT/PGUSER in its own database.
 import json
 import math
 import os
-import subprocess
 import sys
 
 import numpy as np
 import statsmodels.api as sm
 from sklearn.datasets import load_diabetes
 from sklearn.linear_model import Ridge
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import lib  # noqa: E402
+from lib import fail, parse_array, parse_float  # noqa: E402
 
 DB = "mlops_t_reference"
 RTOL = 1e-8            # every statistic
@@ -76,90 +79,17 @@ P_FLOOR = 1e-300       # absolute floor of the relative difference of p-values
 LAMBDAS = (1e-4, 1e-2, 1.0, 100.0)
 FEATURES = ["age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6"]
 
-failures = []
-rows = []              # (case, quantity, worst relative difference, tolerance, note)
+# Each output line of jsonb_rows(sql) is one jsonb value.  A float8 reaches jsonb through
+# float8out, which prints the shortest exact decimal when extra_float_digits > 0, and
+# json.loads rounds it correctly: the transport is exact (checked once below).
+db = lib.Database(DB, preamble=lib.FLOAT_DIGITS)
+psql, jsonb_rows = db.psql, db.jsonb_rows
 
-
-def fail(msg):
-    failures.append(msg)
-    print("FAIL: " + msg, flush=True)
-
-
-# ---------------------------------------------------------------------------
-# psql
-# ---------------------------------------------------------------------------
-
-def run(args, stdin=None, check=True):
-    p = subprocess.run(args, input=stdin, capture_output=True, text=True)
-    if check and p.returncode != 0:
-        sys.stderr.write("command failed: %s\n%s%s" % (" ".join(args), p.stdout, p.stderr))
-        sys.exit(2)
-    return p
-
-
-def psql(sql, check=True):
-    p = run(["psql", "-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1", "-d", DB],
-            "SET extra_float_digits = 3;\n" + sql, check)
-    return p.stdout if check else p
-
-
-def parse_float(s):
-    s = s.strip()
-    return None if s in ("", "NULL") else float(s)
-
-
-def parse_array(s):
-    s = s.strip()
-    if s == "":
-        return None
-    assert s[0] == "{" and s[-1] == "}", s
-    return [parse_float(v) for v in s[1:-1].split(",")]
-
-
-def jsonb_rows(sql):
-    """Each output line of sql is one jsonb value.  A float8 reaches jsonb through
-    float8out, which prints the shortest exact decimal when extra_float_digits > 0,
-    and json.loads rounds it correctly: the transport is exact (checked once below)."""
-    return [json.loads(line) for line in psql(sql).splitlines() if line.strip()]
-
-
-# ---------------------------------------------------------------------------
-# comparison
-# ---------------------------------------------------------------------------
-
-def rel(got, want, floor=0.0):
-    if got is None or want is None:
-        return 0.0 if got is None and want is None else math.inf
-    got, want = float(got), float(want)
-    if not math.isfinite(got):
-        return 0.0 if got == want else math.inf
-    if got == want:
-        return 0.0
-    den = max(abs(want), floor)
-    return abs(got - want) / den if den > 0 else math.inf
-
-
-def compare(case, quantity, got, want, tol=RTOL, floor=0.0, note=""):
-    """Scalars or vectors; records and checks the worst relative difference."""
-    if isinstance(want, (list, tuple, np.ndarray)):
-        want = [float(v) for v in want]
-        if got is None or len(got) != len(want):
-            fail("%s: %s has %s elements, expected %d"
-                 % (case, quantity, None if got is None else len(got), len(want)))
-            rows.append((case, quantity, math.inf, tol, note))
-            return
-        ds = [rel(g, w, floor) for g, w in zip(got, want)]
-        worst = max(ds)
-        j = ds.index(worst)
-        detail = "element %d: got %r, expected %r" % (j + 1, got[j], want[j])
-    else:
-        want = None if want is None else float(want)
-        worst = rel(got, want, floor)
-        detail = "got %r, expected %r" % (got, want)
-    rows.append((case, quantity, worst, tol, note))
-    if not worst <= tol:
-        fail("%s: %s differs by %.3g relative (tolerance %g); %s"
-             % (case, quantity, worst, tol, detail))
+# compare: scalars or vectors; records the worst relative difference in checks.rows
+# (case, quantity, worst relative difference, tolerance, note) and checks it
+checks = lib.Checks(RTOL)
+compare, compare_exact, expect_null, rows = checks.compare, checks.exact, checks.expect_null, checks.rows
+rel = lib.rel_diff
 
 
 def compare_vcov(case, got, want, tol=RTOL):
@@ -169,28 +99,11 @@ def compare_vcov(case, got, want, tol=RTOL):
         fail("%s: vcov has the wrong shape: %r" % (case, got))
         rows.append((case, "vcov", math.inf, tol, ""))
         return
-    worst = 0.0
-    for i in range(p):
-        for j in range(p):
-            g = got[i][j]
-            d = math.inf if g is None else abs(g - want[i, j]) / math.sqrt(want[i, i] * want[j, j])
-            worst = max(worst, d)
+    worst = lib.worst_cov_diff(got, want)
     rows.append((case, "vcov", worst, tol, "rel. to sqrt(v_ii v_jj)"))
     if not worst <= tol:
         fail("%s: vcov differs by %.3g relative to sqrt(v_ii v_jj) (tolerance %g)"
              % (case, worst, tol))
-
-
-def compare_exact(case, quantity, got, want):
-    rows.append((case, quantity, 0.0 if got == want else math.inf, 0.0, "exact"))
-    if got != want:
-        fail("%s: %s = %r, expected %r" % (case, quantity, got, want))
-
-
-def expect_null(case, quantity, got):
-    rows.append((case, quantity, 0.0 if got is None else math.inf, 0.0, "must be NULL"))
-    if got is not None:
-        fail("%s: %s = %r, expected NULL" % (case, quantity, got))
 
 
 # ---------------------------------------------------------------------------
@@ -221,15 +134,13 @@ def load_table(X, y, w):
     back = psql("SELECT %s, target, w, x FROM diab ORDER BY i;\n" % ", ".join(FEATURES))
     lines = back.strip().split("\n")
     if len(lines) != n:
-        sys.stderr.write("diab has %d rows, expected %d\n" % (len(lines), n))
-        sys.exit(2)
+        lib.abort("diab has %d rows, expected %d" % (len(lines), n))
     for i, line in enumerate(lines):
         f = line.split("|")
         want = [float(v) for v in X[i]]
         if ([float(v) for v in f[:10]] != want or float(f[10]) != y[i] or float(f[11]) != w[i]
                 or parse_array(f[12]) != want):
-            sys.stderr.write("row %d of diab did not round-trip exactly: %s\n" % (i, line))
-            sys.exit(2)
+            lib.abort("row %d of diab did not round-trip exactly: %s" % (i, line))
 
 
 # ---------------------------------------------------------------------------
@@ -447,12 +358,7 @@ def check_lambda_auto(X, y):
                      % (feats, params))[0]
     st = res["statistics"]
     # the folds, as train assigns them: the row hash cut into k equal ranges
-    h = psql("SELECT mlops._hash_sql('diab'::regclass, 'target');\n").strip()
-    fold_of = {}
-    for line in psql("SELECT i, least(%d, floor((%s) * %d))::int FROM diab;\n" % (k - 1, h, k)).split():
-        i, f = line.split("|")
-        fold_of[int(i)] = int(f)
-    folds = np.array([fold_of[i] for i in range(len(y))])
+    folds = lib.train_folds(db, "diab", len(y), k)
     curve = {}
     for lam in grid:
         rmse = []
@@ -520,16 +426,11 @@ def summary():
 # ---------------------------------------------------------------------------
 
 def main():
-    for v in ("PGHOST", "PGPORT", "PGUSER"):
-        if v not in os.environ:
-            sys.stderr.write("%s is not set: run under a cluster (test/cluster.sh)\n" % v)
-            return 2
+    lib.require_cluster()
     X, y, w = load_data()
     n = len(y)
     X1 = np.column_stack([np.ones(n), X])
-    run(["dropdb", "--if-exists", DB])
-    run(["createdb", DB])
-    psql("CREATE EXTENSION mlops;\n")
+    db.create()
     load_table(X, y, w)
     print("diabetes: n = %d, %d features; cond(1 | X) = %.6g, cond(X) = %.6g"
           % (n, X.shape[1], np.linalg.cond(X1), np.linalg.cond(X)))
@@ -538,8 +439,7 @@ def main():
     t = parse_array(psql("SELECT (mlops.ols_fit(target, ARRAY[1::float8] || x)).coef FROM diab;\n"))
     j = ols_one("mlops.ols_fit(target, ARRAY[1::float8] || x)")["coef"]
     if t != j:
-        sys.stderr.write("jsonb and text forms of the coefficients differ:\n%r\n%r\n" % (t, j))
-        return 2
+        lib.abort("jsonb and text forms of the coefficients differ:\n%r\n%r" % (t, j))
 
     # 1. OLS with an intercept
     check_ols("ols", ols_one("mlops.ols_fit(target, ARRAY[1::float8] || x)"), X1, y)
@@ -579,13 +479,7 @@ def main():
         check_ols("sex%g_w" % o["g"], o["r"], Xg, y[mask], weights=w[mask])
 
     summary()
-
-    if failures:
-        print("\n060_reference: %d failure(s); database %s kept for inspection" % (len(failures), DB))
-        return 1
-    run(["dropdb", "--if-exists", DB])
-    print("\n060_reference: ok")
-    return 0
+    return lib.finish("060_reference", db)
 
 
 if __name__ == "__main__":

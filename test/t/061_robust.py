@@ -26,7 +26,6 @@ Exit status 0 on pass, 1 on failure, 2 when the test cannot run.
 """
 
 import os
-import subprocess
 import sys
 import warnings
 
@@ -34,60 +33,25 @@ import numpy as np
 import statsmodels.api as sm
 from sklearn.datasets import load_diabetes
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import lib  # noqa: E402
+from lib import fail, parse_float  # noqa: E402
+
 DB = "mlops_t_robust"
 RTOL = 1e-8
 REPEAT = 200
 HC_TYPES = ["HC0", "HC1", "HC2", "HC3"]
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
-failures = []
 figures = []        # (case, HC type, worst relative difference)
 
-
-def fail(msg):
-    failures.append(msg)
-    print("FAIL: " + msg, flush=True)
-
-
-# ---------------------------------------------------------------------------
-# psql
-# ---------------------------------------------------------------------------
-
-def run(args, stdin=None):
-    p = subprocess.run(args, input=stdin, capture_output=True, text=True)
-    if p.returncode != 0:
-        sys.stderr.write("command failed: %s\n%s%s" % (" ".join(args), p.stdout, p.stderr))
-        sys.exit(2)
-    return p.stdout
-
-
-def psql(sql):
-    return run(["psql", "-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1", "-d", DB], stdin=sql)
-
-
-def psql_error(sql):
-    """Runs sql that must fail; returns (sqlstate, message) of the error."""
-    p = subprocess.run(["psql", "-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1", "-d", DB],
-                       input="\\set VERBOSITY verbose\n" + sql, capture_output=True, text=True)
-    if p.returncode == 0:
-        return None, "no error; output %r" % p.stdout.strip()
-    for line in p.stderr.splitlines():
-        # ERROR:  22023: could not ...
-        if line.startswith("ERROR:"):
-            rest = line[len("ERROR:"):].strip()
-            code, _, msg = rest.partition(": ")
-            return code, msg
-    return None, p.stderr.strip()
+# SET extra_float_digits = 3 is given where numbers are read
+db = lib.Database(DB)
+psql, psql_error = db.psql, db.error
 
 
 # ---------------------------------------------------------------------------
 # parsing
 # ---------------------------------------------------------------------------
-
-def parse_value(s):
-    s = s.strip()
-    return None if s == "NULL" else float(s)
-
 
 def parse_hc(s, p):
     """A float8[4][p][p] as a list of four p x p lists (None for NULL elements),
@@ -96,7 +60,7 @@ def parse_hc(s, p):
     if s == "":
         return None
     assert s.startswith("{{{") and s.endswith("}}}"), s[:80]
-    vals = [parse_value(v) for v in s.replace("{", "").replace("}", "").split(",")]
+    vals = [parse_float(v) for v in s.replace("{", "").replace("}", "").split(",")]
     if len(vals) != 4 * p * p:
         raise ValueError("expected %d values, got %d" % (4 * p * p, len(vals)))
     return [[vals[c * p * p + i * p: c * p * p + (i + 1) * p] for i in range(p)] for c in range(4)]
@@ -125,20 +89,6 @@ def reference(X, y, w=None):
         return out
 
 
-def worst_rel(got, ref):
-    """Largest |got_ij - ref_ij| / sqrt(ref_ii ref_jj); inf if got has a NULL."""
-    p = ref.shape[0]
-    worst = 0.0
-    for i in range(p):
-        for j in range(p):
-            g = got[i][j]
-            if g is None:
-                return float("inf")
-            scale = np.sqrt(ref[i, i] * ref[j, j])
-            worst = max(worst, abs(g - ref[i, j]) / scale)
-    return worst
-
-
 def compare(case, got, ref, types=HC_TYPES):
     if got is None:
         fail("%s: robust_cov returned NULL" % case)
@@ -146,7 +96,7 @@ def compare(case, got, ref, types=HC_TYPES):
     for c, t in enumerate(HC_TYPES):
         if t not in types:
             continue
-        d = worst_rel(got[c], ref[c])
+        d = lib.worst_cov_diff(got[c], ref[c])
         figures.append((case, t, d))
         if not d <= RTOL:
             fail("%s %s: worst relative difference %.3g > %g" % (case, t, d, RTOL))
@@ -200,8 +150,7 @@ def load_table(name, X, y, w, extra_rows=()):
         ys, xs, ws = line.split("|")
         if (float(ys) != float(y[i]) or float(ws) != float(w[i]) or
                 [float(v) for v in xs[1:-1].split(",")] != [float(v) for v in X[i]]):
-            sys.stderr.write("row %d of %s did not round-trip exactly\n" % (i, name))
-            sys.exit(2)
+            lib.abort("row %d of %s did not round-trip exactly" % (i, name))
 
 
 def fit(name, weighted=False, where="true", group=None):
@@ -399,13 +348,8 @@ def check_errors(p):
 
 
 def main():
-    for v in ("PGHOST", "PGPORT", "PGUSER"):
-        if not os.environ.get(v):
-            sys.stderr.write("%s is not set: run under a cluster (test/cluster.sh)\n" % v)
-            return 2
-    run(["dropdb", "--if-exists", DB])
-    run(["createdb", DB])
-    psql("CREATE EXTENSION mlops;\n")
+    lib.require_cluster()
+    db.create()
     Xraw, y = load_diabetes(return_X_y=True, scaled=False)
     X = np.hstack([np.ones((Xraw.shape[0], 1)), Xraw])
     w = weights(X.shape[0])
@@ -421,12 +365,7 @@ def main():
     for case, t, d in figures:
         print("   %-36s %-4s %.3g" % (case, t, d))
 
-    if failures:
-        print("\n061_robust: %d failure(s); database %s kept for inspection" % (len(failures), DB))
-        return 1
-    run(["dropdb", "--if-exists", DB])
-    print("\n061_robust: ok")
-    return 0
+    return lib.finish("061_robust", db)
 
 
 if __name__ == "__main__":

@@ -40,7 +40,6 @@ import json
 import math
 import os
 import re
-import subprocess
 import sys
 import warnings
 
@@ -49,6 +48,10 @@ from sklearn.datasets import load_diabetes
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import ElasticNet, Lasso, enet_path
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import lib  # noqa: E402
+from lib import fail  # noqa: E402
+
 DB = "mlops_t_elastic_net"
 RTOL = 1e-6
 SK = dict(tol=1e-12, max_iter=1000000)
@@ -56,31 +59,11 @@ FEATURES = ["age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6"]
 FACTORS = (0.5, 0.1, 0.01, 0.001)
 RATIOS = (1.0, 0.7, 0.5, 0.1)
 
-failures = []
 report = []            # (case, worst relative difference, number of zeros)
 
-
-def fail(msg):
-    failures.append(msg)
-    print("FAIL: " + msg, flush=True)
-
-
-def run(args, stdin=None, check=True):
-    p = subprocess.run(args, input=stdin, capture_output=True, text=True)
-    if check and p.returncode != 0:
-        sys.stderr.write("command failed: %s\n%s%s" % (" ".join(args), p.stdout, p.stderr))
-        sys.exit(2)
-    return p
-
-
-def psql(sql):
-    return run(["psql", "-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1", "-d", DB],
-               "SET extra_float_digits = 3;\n" + sql).stdout
-
-
-def jsonb(sql):
-    """One jsonb value per output line; float8 reaches jsonb as its shortest exact decimal."""
-    return [json.loads(line) for line in psql(sql).splitlines() if line.strip()]
+# jsonb(sql): one jsonb value per output line; float8 reaches jsonb as its shortest exact decimal
+db = lib.Database(DB, preamble=lib.FLOAT_DIGITS)
+psql, jsonb = db.psql, db.jsonb_rows
 
 
 def compare(case, got, want):
@@ -106,13 +89,6 @@ def compare(case, got, want):
                 [j + 1 for j, g in enumerate(got) if g == 0.0], [j + 1 for j, w in enumerate(want) if w == 0.0]))
 
 
-def compare_scalar(case, got, want, tol=RTOL):
-    d = math.inf if got is None else (0.0 if got == want else abs(got - want) / abs(want))
-    report.append((case, d, 0))
-    if not d <= tol:
-        fail("%s: got %r, expected %r (relative %.3g)" % (case, got, want, d))
-
-
 # ---------------------------------------------------------------------------
 # data
 # ---------------------------------------------------------------------------
@@ -130,8 +106,7 @@ def load_table(name, X, y):
     for i, line in enumerate(back):
         f = [float(v) for v in line.split("|")]
         if f[:10] != [float(v) for v in X[i]] or f[10] != float(y[i]):
-            sys.stderr.write("row %d of %s did not round-trip exactly\n" % (i, name))
-            sys.exit(2)
+            lib.abort("row %d of %s did not round-trip exactly" % (i, name))
 
 
 # ---------------------------------------------------------------------------
@@ -254,19 +229,9 @@ def check_train(tag, table, X, y):
                 fail("%s: statistics.%s = %r, expected %r" % (case, key, st.get(key), value))
 
 
-def folds_of(table, n, k):
-    """The fold of every row, as train assigns them with test_fraction 0."""
-    h = psql("SELECT mlops._hash_sql('%s'::regclass, 'target');\n" % table).strip()
-    fold_of = {}
-    for line in psql("SELECT i, least(%d, floor((%s) * %d))::int FROM %s;\n" % (k - 1, h, k, table)).split():
-        i, f = line.split("|")
-        fold_of[int(i)] = int(f)
-    return np.array([fold_of[i] for i in range(n)])
-
-
 def check_auto(tag, table, X, y):
     k = 5
-    folds = folds_of(table, len(y), k)
+    folds = lib.train_folds(db, table, len(y), k)
     for algorithm, params, ratio, std in (
             ("lasso", {"lambda": "auto"}, 1.0, False),
             ("elastic_net", {"lambda": "auto", "l1_ratio": 0.5, "standardize": True,
@@ -323,13 +288,8 @@ def check_auto(tag, table, X, y):
 # ---------------------------------------------------------------------------
 
 def main():
-    for v in ("PGHOST", "PGPORT", "PGUSER"):
-        if v not in os.environ:
-            sys.stderr.write("%s is not set: run under a cluster (test/cluster.sh)\n" % v)
-            return 2
-    run(["dropdb", "--if-exists", DB])
-    run(["createdb", DB])
-    psql("CREATE EXTENSION mlops;\n")
+    lib.require_cluster()
+    db.create()
     data = {}
     for tag, scaled in (("raw", False), ("scaled", True)):
         d = load_diabetes(scaled=scaled)
@@ -354,12 +314,7 @@ def main():
     for key, (worst, zeros, count) in groups.items():
         print("   %-34s %9s  (%d checks, %d exact zeros)"
               % (key, "%.1e" % worst if worst > 0 else "0", count, zeros))
-    if failures:
-        print("\n062_elastic_net: %d failure(s); database %s kept for inspection" % (len(failures), DB))
-        return 1
-    run(["dropdb", "--if-exists", DB])
-    print("\n062_elastic_net: ok")
-    return 0
+    return lib.finish("062_elastic_net", db)
 
 
 if __name__ == "__main__":

@@ -40,8 +40,7 @@ its own database.
 """
 
 import json
-import math
-import subprocess
+import os
 import sys
 import warnings
 
@@ -51,6 +50,10 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import (accuracy_score, f1_score, log_loss, precision_score,
                              recall_score, roc_auc_score)
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import lib  # noqa: E402
+from lib import fail, failures, sql_literal as sql_lit  # noqa: E402
+
 warnings.filterwarnings("ignore")
 
 DB = "mlops_t_logistic"
@@ -59,63 +62,11 @@ RTOL_SAME = 1e-9
 RTOL_METRIC = 1e-12
 P_FLOOR = 1e-300
 
-failures = []
-rows = []
+db = lib.Database(DB, preamble=lib.FLOAT_DIGITS + "SET client_min_messages = warning;\n")
+psql = db.psql
 
-
-def fail(msg):
-    failures.append(msg)
-    print("FAIL: " + msg, flush=True)
-
-
-def run(args, stdin=None, check=True):
-    p = subprocess.run(args, input=stdin, capture_output=True, text=True)
-    if check and p.returncode != 0:
-        sys.stderr.write("command failed: %s\n%s%s" % (" ".join(args), p.stdout, p.stderr))
-        sys.exit(2)
-    return p
-
-
-def psql(sql, check=True):
-    p = run(["psql", "-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1", "-d", DB],
-            "SET extra_float_digits = 3;\nSET client_min_messages = warning;\n" + sql, check)
-    return p.stdout if check else p
-
-
-def rel(got, want, floor=0.0):
-    if got is None or want is None:
-        return 0.0 if got is None and want is None else math.inf
-    got, want = float(got), float(want)
-    if got == want:
-        return 0.0
-    den = max(abs(want), floor)
-    return abs(got - want) / den if den > 0 else math.inf
-
-
-def compare(case, quantity, got, want, tol=RTOL, floor=0.0):
-    if isinstance(want, (list, tuple, np.ndarray)):
-        want = [float(v) for v in want]
-        if got is None or len(got) != len(want):
-            fail("%s: %s has %s elements, expected %d"
-                 % (case, quantity, None if got is None else len(got), len(want)))
-            rows.append((case, quantity, math.inf, tol))
-            return
-        ds = [rel(g, w, floor) for g, w in zip(got, want)]
-        worst = max(ds) if ds else 0.0
-        j = ds.index(worst) if ds else 0
-        detail = "element %d: got %r, expected %r" % (j + 1, got[j], want[j]) if ds else ""
-    else:
-        worst = rel(got, want, floor)
-        detail = "got %r, expected %r" % (got, want)
-    rows.append((case, quantity, worst, tol))
-    if not worst <= tol:
-        fail("%s: %s differs by %.3g relative (tolerance %g); %s" % (case, quantity, worst, tol, detail))
-
-
-def compare_exact(case, quantity, got, want):
-    rows.append((case, quantity, 0.0 if got == want else math.inf, 0.0))
-    if got != want:
-        fail("%s: %s = %r, expected %r" % (case, quantity, got, want))
+checks = lib.Checks(RTOL)
+compare, compare_exact, rows = checks.compare, checks.exact, checks.rows
 
 
 # ---------------------------------------------------------------------------
@@ -170,10 +121,6 @@ def train(project, name, cols, params="{}", fraction=0.2, setting=""):
                 % (sql_lit(project), sql_lit(name), ", ".join(sql_lit(c) for c in cols), params, fraction))
     st, me = line.strip().split("|")
     return json.loads(st), json.loads(me)
-
-
-def sql_lit(s):
-    return "'" + s.replace("'", "''") + "'"
 
 
 def probabilities(project, name):
@@ -244,9 +191,8 @@ def newton_l2(Xc, y, lam):
 
 
 def main():
-    run(["dropdb", "--if-exists", DB])
-    run(["createdb", DB])
-    psql("CREATE EXTENSION mlops;")
+    lib.require_cluster()
+    db.create()
     fits = {}
     for name, cols, X, y, boolean in data_sets():
         load_table(name, cols, X, y, boolean)
@@ -307,7 +253,7 @@ def main():
     # report
     quantities = []
     cases = []
-    for c, q, _, _ in rows:
+    for c, q, _, _, _ in rows:
         if q not in quantities:
             quantities.append(q)
         if c not in cases:
@@ -316,10 +262,10 @@ def main():
     for c in cases:
         print("  %s" % c)
         for q in quantities:
-            for cc, qq, worst, tol in rows:
+            for cc, qq, worst, tol, _ in rows:
                 if cc == c and qq == q:
                     print("    %-42s %10.3g  (%g)%s" % (q, worst, tol, " *" if not worst <= tol else ""))
-    run(["dropdb", "--if-exists", DB], check=False)
+    db.drop(check=False)
     if failures:
         print("\n%d failures" % len(failures))
         sys.exit(1)

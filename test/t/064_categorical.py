@@ -31,13 +31,15 @@ Runs against the cluster named by PGHOST/PGPORT/PGUSER in its own database.
 """
 
 import json
-import math
 import os
-import subprocess
 import sys
 
 import numpy as np
 import statsmodels.api as sm
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import lib  # noqa: E402
+from lib import fail, sql_literal  # noqa: E402
 
 DB = "mlops_t_categorical"
 RTOL = 1e-9
@@ -48,60 +50,14 @@ SIZES = ["small", "medium", "large", "xl"]          # the enum's order
 EFFECT_COLOR = {"red": 1.5, "Red": -0.5, "green": 2.0, "blue": 0.0, "light blue": 3.25, "écru": -2.0}
 EFFECT_SIZE = {"small": 0.0, "medium": 0.75, "large": 1.25, "xl": -1.0}
 
-failures = []
-worst = {}
+# jsonb_rows(sql): one jsonb value per output line; float8 reaches jsonb in its shortest exact form
+db = lib.Database(DB, preamble=lib.FLOAT_DIGITS)
+psql, jsonb_rows = db.psql, db.jsonb_rows
 
-
-def fail(msg):
-    failures.append(msg)
-    print("FAIL: " + msg, flush=True)
-
-
-def run(args, stdin=None, check=True):
-    p = subprocess.run(args, input=stdin, capture_output=True, text=True)
-    if check and p.returncode != 0:
-        sys.stderr.write("command failed: %s\n%s%s" % (" ".join(args), p.stdout, p.stderr))
-        sys.exit(2)
-    return p
-
-
-def psql(sql):
-    return run(["psql", "-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1", "-d", DB],
-               "SET extra_float_digits = 3;\n" + sql).stdout
-
-
-def jsonb_rows(sql):
-    """One jsonb value per output line; float8 reaches jsonb in its shortest exact form."""
-    return [json.loads(line) for line in psql(sql).splitlines() if line.strip()]
-
-
-def rel(got, want):
-    if got is None or want is None:
-        return 0.0 if got is None and want is None else math.inf
-    got, want = float(got), float(want)
-    if got == want:
-        return 0.0
-    den = abs(want)
-    return abs(got - want) / den if den > 0 else abs(got - want)
-
-
-def compare(case, quantity, got, want, tol=RTOL):
-    got = [None if v is None else float(v) for v in got]
-    want = [float(v) for v in want]
-    if len(got) != len(want):
-        fail("%s: %s has %d elements, expected %d" % (case, quantity, len(got), len(want)))
-        return
-    ds = [rel(g, w) for g, w in zip(got, want)]
-    d = max(ds) if ds else 0.0
-    worst[(case, quantity)] = (d, tol)
-    if not d <= tol:
-        j = ds.index(d)
-        fail("%s: %s differs by %.3g relative (tolerance %g) at element %d: got %r, expected %r"
-             % (case, quantity, d, tol, j + 1, got[j], want[j]))
-
-
-def sql_literal(s):
-    return "'" + s.replace("'", "''") + "'"
+# compare: vectors, element by element; where an expected element is 0, the absolute
+# difference is taken for the relative one
+checks = lib.Checks(RTOL, absolute_at_zero=True)
+compare = checks.compare
 
 
 # ---------------------------------------------------------------------------
@@ -252,14 +208,9 @@ def check_case(case, d, levels, params, intercept, impute):
 
 
 def main():
-    for v in ("PGHOST", "PGPORT", "PGUSER"):
-        if v not in os.environ:
-            sys.stderr.write("%s is not set: run under a cluster (test/cluster.sh)\n" % v)
-            return 2
+    lib.require_cluster()
     d = make_data()
-    run(["dropdb", "--if-exists", DB])
-    run(["createdb", DB])
-    psql("CREATE EXTENSION mlops;\n")
+    db.create()
     load_table(d)
     levels = levels_of(d)
     x1 = np.array([v for v in d["x1"] if v is not None])
@@ -270,14 +221,9 @@ def main():
     check_case("no_intercept", d, levels, {"intercept": False}, False, None)
 
     print("\n%-14s %-20s %12s %10s" % ("case", "quantity", "worst rel.", "tolerance"))
-    for (case, q), (dv, tol) in worst.items():
+    for case, q, dv, tol, _ in checks.rows:
         print("%-14s %-20s %12.3g %10g%s" % (case, q, dv, tol, "" if dv <= tol else "  *"))
-    if failures:
-        print("\n064_categorical: %d failure(s); database %s kept for inspection" % (len(failures), DB))
-        return 1
-    run(["dropdb", "--if-exists", DB])
-    print("\n064_categorical: ok")
-    return 0
+    return lib.finish("064_categorical", db)
 
 
 if __name__ == "__main__":

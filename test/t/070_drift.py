@@ -55,6 +55,10 @@ import time
 
 import numpy as np
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import lib  # noqa: E402
+from lib import fail  # noqa: E402
+
 DB = "mlops_t_drift"
 PROJECT = "drift"
 FEATURES = ["x_norm", "x_unif", "x_logn"]
@@ -65,57 +69,12 @@ ATOL = 1e-15           # ... near 0
 RTOL_RMSE = 1e-9
 PSI_WARN, PSI_ALERT = 0.1, 0.25
 
-failures = []
 worst = {}             # quantity -> (worst difference, tolerance, where)
 
-
-def fail(msg):
-    failures.append(msg)
-    print("FAIL: " + msg, flush=True)
-
-
-# ---------------------------------------------------------------------------
-# psql
-# ---------------------------------------------------------------------------
-
-def run(args, stdin=None, check=True):
-    p = subprocess.run(args, input=stdin, capture_output=True, text=True)
-    if check and p.returncode != 0:
-        sys.stderr.write("command failed: %s\n%s%s" % (" ".join(args), p.stdout, p.stderr))
-        sys.exit(2)
-    return p
-
-
-def psql(sql):
-    """Runs sql in a new session; fails the test on any WARNING (none is expected)."""
-    p = run(["psql", "-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1", "-d", DB],
-            "SET extra_float_digits = 3;\n" + sql)
-    if p.stderr.strip():
-        fail("unexpected messages from the server:\n" + p.stderr.strip())
-    return p.stdout
-
-
-def rows(sql):
-    return [line.split("|") for line in psql(sql).splitlines() if line.strip()]
-
-
-def scalar(sql):
-    r = rows(sql)
-    assert len(r) == 1 and len(r[0]) == 1, r
-    return r[0][0]
-
-
-def num(s):
-    s = s.strip()
-    return None if s in ("", "NULL") else float(s)
-
-
-def arr(s):
-    s = s.strip()
-    if s == "":
-        return None
-    assert s[0] == "{" and s[-1] == "}", s
-    return [num(v) for v in s[1:-1].split(",")] if len(s) > 2 else []
+# psql runs sql in a new session and fails the test on any WARNING (none is expected)
+db = lib.Database(DB, preamble=lib.FLOAT_DIGITS, warnings_fail=True)
+psql, rows, scalar = db.psql, db.rows, db.scalar
+num, arr = lib.parse_float, lib.parse_array
 
 
 class Session:
@@ -123,7 +82,7 @@ class Session:
     stderr (unbuffered) tells when they have run."""
 
     def __init__(self):
-        self.p = subprocess.Popen(["psql", "-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1", "-d", DB],
+        self.p = subprocess.Popen(lib.PSQL + ["-d", DB],
                                   stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                   stderr=subprocess.PIPE, text=True, bufsize=1)
         self.k = 0
@@ -138,12 +97,10 @@ class Session:
         while True:
             r, _, _ = select.select([self.p.stderr], [], [], max(0.0, deadline - time.time()))
             if not r:
-                sys.stderr.write("psql session: no answer in %d s\n" % timeout)
-                sys.exit(2)
+                lib.abort("psql session: no answer in %d s" % timeout)
             line = self.p.stderr.readline()
             if line == "":
-                sys.stderr.write("psql session ended:\n%s\n" % "".join(other))
-                sys.exit(2)
+                lib.abort("psql session ended:\n%s" % "".join(other))
             if line.strip() == mark:
                 break
             other.append(line)
@@ -466,8 +423,7 @@ def train_table(name, x, y):
     back = rows("SELECT x_norm, x_unif, x_logn, y FROM %s ORDER BY i;\n" % name)
     got = np.array([[float(v) for v in r] for r in back])
     if got.shape != (len(y), 4) or not np.array_equal(got, np.column_stack([x, y])):
-        sys.stderr.write("table %s does not hold exactly the generated doubles\n" % name)
-        sys.exit(2)
+        lib.abort("table %s does not hold exactly the generated doubles" % name)
 
 
 def train(table, params="{}"):
@@ -478,13 +434,8 @@ def train(table, params="{}"):
 
 
 def main():
-    for v in ("PGHOST", "PGPORT", "PGUSER"):
-        if v not in os.environ:
-            sys.stderr.write("%s is not set: run under a cluster (test/cluster.sh)\n" % v)
-            return 2
-    run(["dropdb", "--if-exists", DB])
-    run(["createdb", DB])
-    psql("CREATE EXTENSION mlops;\n")
+    lib.require_cluster()
+    db.create()
     print("settings: mlops.drift_psi_warn = %s, mlops.drift_psi_alert = %s, mlops.drift_window = %s"
           % tuple(scalar("LOAD 'mlops';\nSELECT current_setting('%s');\n" % g)
                   for g in ("mlops.drift_psi_warn", "mlops.drift_psi_alert", "mlops.drift_window")))
@@ -681,12 +632,7 @@ def main():
     print("\nworst differences (relative; 0 = exact; inf = mismatch):")
     for q, (d, tol, where) in worst.items():
         print("   %-32s %10.3g  (tolerance %g)%s" % (q, d, tol, "" if d <= tol else "  * " + where))
-    if failures:
-        print("\n070_drift: %d failure(s); database %s kept for inspection" % (len(failures), DB))
-        return 1
-    run(["dropdb", "--if-exists", DB])
-    print("\n070_drift: ok")
-    return 0
+    return lib.finish("070_drift", db)
 
 
 if __name__ == "__main__":
