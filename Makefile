@@ -62,3 +62,5 @@ bench:
 	bash test/setup.sh
 	bash test/bench/run.sh
 	bash test/bench/monitor.sh
+	bash test/bench/elastic_net.sh
+	bash test/bench/logistic.sh
