@@ -7,13 +7,7 @@ SET search_path = regress_categorical;
 
 \i sql/include/err.sql
 
--- The registry rows; a failing call must leave them as they were.
-CREATE FUNCTION pg_temp.registry() RETURNS text LANGUAGE sql AS $$
-	SELECT format('rows: projects %s, models %s, metrics %s, baselines %s, deployments %s',
-				  (SELECT count(*) FROM mlops.projects), (SELECT count(*) FROM mlops.models),
-				  (SELECT count(*) FROM mlops.metrics), (SELECT count(*) FROM mlops.baselines),
-				  (SELECT count(*) FROM mlops.deployments))
-$$;
+\i sql/include/registry.sql
 CREATE FUNCTION pg_temp.coef(p text, v int DEFAULT NULL) RETURNS numeric[] LANGUAGE sql AS $$
 	SELECT ARRAY(SELECT round(c::numeric, 9) FROM unnest(m.coefficients) c)
 	FROM mlops.models m JOIN mlops.projects p USING (project_id)

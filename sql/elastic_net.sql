@@ -7,15 +7,7 @@ SET search_path = regress_elastic_net;
 
 \i sql/include/err.sql
 
-CREATE FUNCTION pg_temp.registry() RETURNS text LANGUAGE sql AS $$
-	SELECT format('rows: projects %s, models %s, metrics %s, baselines %s, deployments %s',
-				  (SELECT count(*) FROM mlops.projects), (SELECT count(*) FROM mlops.models),
-				  (SELECT count(*) FROM mlops.metrics), (SELECT count(*) FROM mlops.baselines),
-				  (SELECT count(*) FROM mlops.deployments))
-$$;
-CREATE FUNCTION pg_temp.err_rows(q text) RETURNS text LANGUAGE sql AS $$
-	SELECT pg_temp.err(q) || E'\n' || pg_temp.registry()
-$$;
+\i sql/include/registry.sql
 -- coefficients rounded to 9 places, and which are exactly 0
 CREATE FUNCTION pg_temp.show(c float8[]) RETURNS text LANGUAGE sql AS $$
 	SELECT array_to_string(ARRAY(SELECT round(v::numeric, 9) FROM unnest(c) v), ', ')

@@ -7,16 +7,7 @@ SET search_path = regress_logistic;
 
 \i sql/include/err.sql
 
--- The registry rows; a failing call must leave them as they were.
-CREATE FUNCTION pg_temp.registry() RETURNS text LANGUAGE sql AS $$
-	SELECT format('rows: projects %s, models %s, metrics %s, baselines %s, deployments %s',
-				  (SELECT count(*) FROM mlops.projects), (SELECT count(*) FROM mlops.models),
-				  (SELECT count(*) FROM mlops.metrics), (SELECT count(*) FROM mlops.baselines),
-				  (SELECT count(*) FROM mlops.deployments))
-$$;
-CREATE FUNCTION pg_temp.err_rows(q text) RETURNS text LANGUAGE sql AS $$
-	SELECT pg_temp.err(q) || E'\n' || pg_temp.registry()
-$$;
+\i sql/include/registry.sql
 CREATE FUNCTION pg_temp.r(v jsonb, d int DEFAULT 6) RETURNS text LANGUAGE sql AS $$
 	SELECT CASE jsonb_typeof(v)
 		WHEN 'array' THEN (SELECT '{' || string_agg(round((e #>> '{}')::numeric, d)::text, ', ' ORDER BY o) || '}'

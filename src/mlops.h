@@ -125,6 +125,9 @@ extern void DriftDefineGucs(void);
  * columns first[s] .. first[s] + ncols[s] - 1, one per non-reference level;
  * a numeric one has the single column first[s].
  */
+struct HeapTupleData;
+struct TupleDescData;
+
 typedef struct ModelEncoding
 {
 	int			nsource;		/* features (mlops.models.features) */

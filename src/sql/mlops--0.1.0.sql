@@ -1099,8 +1099,8 @@ COMMENT ON FUNCTION mlops._encode(regclass, text, text[], text[], boolean, text,
 	'internal: the encoding of a training''s features (levels of the categorical ones, means of the imputed ones) from the rows the fit can use';
 
 /*
- * The drift baselines of a model with an encoding, from p_base and p_edges,
- * those of the prediction and of every design column (mlops.baseline_stats
+ * The drift baselines of a model (any encoding, or none), from p_base and
+ * p_edges, those of the prediction and of every design column (mlops.baseline_stats
  * with NULL values left NULL).  Ordinal 0 is the prediction; ordinal j the
  * j-th feature: a numeric one as its design column; a categorical one as the
  * counts of its levels over the training split: level i of the list
@@ -1108,8 +1108,8 @@ COMMENT ON FUNCTION mlops._encode(regclass, text, text[], text[], boolean, text,
  * L - 0.5, so bin i - 1 counts level i and the last bin the values that are
  * none of the L levels; mean, sd, min and max are NULL.
  */
-CREATE FUNCTION mlops._encoded_baselines(p_model_id bigint, p_rel regclass, p_split text, p_features text[],
-										 p_encoding jsonb, p_base float8[], p_edges jsonb, p_bins integer)
+CREATE FUNCTION mlops._store_baselines(p_model_id bigint, p_rel regclass, p_split text, p_features text[],
+									   p_encoding jsonb, p_base float8[], p_edges jsonb, p_bins integer)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -1160,8 +1160,8 @@ BEGIN
 	FROM unnest(v_cats) WITH ORDINALITY AS u(j, k);
 END;
 $$;
-COMMENT ON FUNCTION mlops._encoded_baselines(bigint, regclass, text, text[], jsonb, float8[], jsonb, integer) IS
-	'internal: the drift baselines of a model with an encoding: the prediction, each numeric feature, and the level counts of each categorical feature';
+COMMENT ON FUNCTION mlops._store_baselines(bigint, regclass, text, text[], jsonb, float8[], jsonb, integer) IS
+	'internal: stores the drift baselines of a model: the prediction, each numeric feature, and the level counts of each categorical feature';
 
 /* What is wrong with an encoding of a model's features (mlops.import_model), in a sentence; NULL if nothing. */
 CREATE FUNCTION mlops._encoding_problem(p_features text[], p_intercept boolean, p_encoding jsonb) RETURNS text
@@ -2065,16 +2065,7 @@ BEGIN
 	SELECT * INTO r FROM mlops._record_model(v_project, v_rel, v_target, v_features, v_algorithm, v_params,
 											 v_fraction, v_intercept, v_res, v_state, v_metrics,
 											 v_watermark, v_deploy, v_extra, v_encoding);
-	IF v_encoding IS NOT NULL THEN
-		PERFORM mlops._encoded_baselines(r.model_id, v_rel, v_split, v_features, v_encoding, v_base, v_edges, v_bins);
-	ELSE
-		INSERT INTO mlops.baselines (model_id, ordinal, feature, n, n_null, mean, sd, min, max, edges, counts)
-		SELECT r.model_id, o - 1, CASE WHEN o = 1 THEN '(prediction)' ELSE v_features[o - 1] END,
-			   v_base[o][1]::bigint, v_base[o][2]::bigint, v_base[o][3], v_base[o][4], v_base[o][5], v_base[o][6],
-			   ARRAY(SELECT jsonb_array_elements_text(v_edges -> (o - 1))::float8),
-			   ARRAY(SELECT v_base[o][6 + b]::bigint FROM generate_series(1, v_bins) b ORDER BY b)
-		FROM generate_series(1, array_length(v_base, 1)) o;
-	END IF;
+	PERFORM mlops._store_baselines(r.model_id, v_rel, v_split, v_features, v_encoding, v_base, v_edges, v_bins);
 	RETURN QUERY SELECT r.model_id, v_project, r.version, v_algorithm, r.deployed, v_metrics,
 						(to_jsonb(v_res) - 'vcov') || v_extra, r.reason;
 END;
@@ -2532,16 +2523,7 @@ BEGIN
 	SELECT * INTO r FROM mlops._record_model(p_project, p_rel, p_target, p_features, 'logistic', v_params,
 											 p_fraction, v_intercept, v_ols, NULL, v_metrics,
 											 NULL, p_deploy, v_extra, p_encoding);
-	IF p_encoding IS NOT NULL THEN
-		PERFORM mlops._encoded_baselines(r.model_id, p_rel, v_split, p_features, p_encoding, v_base, v_edges, v_bins);
-	ELSE
-		INSERT INTO mlops.baselines (model_id, ordinal, feature, n, n_null, mean, sd, min, max, edges, counts)
-		SELECT r.model_id, o - 1, CASE WHEN o = 1 THEN '(prediction)' ELSE p_features[o - 1] END,
-			   v_base[o][1]::bigint, v_base[o][2]::bigint, v_base[o][3], v_base[o][4], v_base[o][5], v_base[o][6],
-			   ARRAY(SELECT jsonb_array_elements_text(v_edges -> (o - 1))::float8),
-			   ARRAY(SELECT v_base[o][6 + b]::bigint FROM generate_series(1, v_bins) b ORDER BY b)
-		FROM generate_series(1, array_length(v_base, 1)) o;
-	END IF;
+	PERFORM mlops._store_baselines(r.model_id, p_rel, v_split, p_features, p_encoding, v_base, v_edges, v_bins);
 	RETURN QUERY SELECT r.model_id, p_project, r.version, 'logistic'::text, r.deployed, v_metrics,
 						(to_jsonb(v_ols) - 'vcov') || v_extra, r.reason;
 END;
