@@ -178,6 +178,8 @@ static Oid	DeploymentsRelid = InvalidOid;
 static Oid	ModelsRelid = InvalidOid;
 static Oid	ProjectsRelid = InvalidOid;
 static Oid	BaselinesRelid = InvalidOid;
+static Oid	LogRelid = InvalidOid;	/* mlops.drift_log, and its sequence */
+static Oid	LogSeqRelid = InvalidOid;
 
 /* Plans kept for the backend's life. */
 static SPIPlanPtr ModelPlan = NULL;
@@ -252,6 +254,8 @@ DriftCacheForgetRelation(Oid relid)
 static void
 DriftRelcacheCallback(Datum arg, Oid relid)
 {
+	if (relid == InvalidOid || relid == LogRelid || relid == LogSeqRelid)
+		LogRelid = LogSeqRelid = InvalidOid;	/* looked up again at the next summary */
 	if (relid == InvalidOid ||
 		relid == DeploymentsRelid || relid == ModelsRelid ||
 		relid == ProjectsRelid || relid == BaselinesRelid)
@@ -316,6 +320,19 @@ DriftRememberRegistryRelids(void)
 		ModelsRelid = get_relname_relid("models", nsp);
 		ProjectsRelid = get_relname_relid("projects", nsp);
 		BaselinesRelid = get_relname_relid("baselines", nsp);
+	}
+}
+
+/* mlops.drift_log and its sequence, remembered until an invalidation of either. */
+static void
+DriftRememberLogRelids(void)
+{
+	if (!OidIsValid(LogRelid) || !OidIsValid(LogSeqRelid))
+	{
+		Oid			nsp = get_namespace_oid("mlops", false);
+
+		LogRelid = get_relname_relid("drift_log", nsp);
+		LogSeqRelid = get_relname_relid("drift_log_log_id_seq", nsp);
 	}
 }
 
@@ -1076,7 +1093,7 @@ static const char *const DriftLogColumns[DRIFT_LOG_NARGS] = {
  * deferred): DriftLog then inserts through SPI, which handles all that.
  */
 static bool
-DriftLogDirect(const Datum *args, Oid logrelid)
+DriftLogDirect(const Datum *args, Oid logrelid, Oid seqrelid)
 {
 	Relation	logrel;
 	TupleDesc	desc;
@@ -1088,7 +1105,6 @@ DriftLogDirect(const Datum *args, Oid logrelid)
 	Relation   *indexes;
 	IndexInfo **infos;
 	int			nindexes = 0;
-	Oid			seqrelid = InvalidOid;
 	HeapTuple	tuple;
 	TupleTableSlot *slot;
 	bool		ok = true;
@@ -1123,7 +1139,6 @@ DriftLogDirect(const Datum *args, Oid logrelid)
 			values[i] = args[j];
 		else if (strcmp(name, "log_id") == 0)
 		{
-			seqrelid = get_relname_relid("drift_log_log_id_seq", RelationGetNamespace(logrel));
 			if (!OidIsValid(seqrelid))
 				ok = false;
 			else
@@ -1193,12 +1208,11 @@ static void
 DriftLog(const DriftPlan *plan, const DriftCounts *c, Relation rel)
 {
 	Datum		values[DRIFT_LOG_NARGS];
-	Oid			logrelid;
 	int			ret;
 
 	DriftLogValues(plan, c, rel, values);
-	logrelid = get_relname_relid("drift_log", get_namespace_oid("mlops", false));
-	if (OidIsValid(logrelid) && DriftLogDirect(values, logrelid))
+	DriftRememberLogRelids();
+	if (OidIsValid(LogRelid) && DriftLogDirect(values, LogRelid, LogSeqRelid))
 		return;
 
 	if (LogPlan == NULL)
