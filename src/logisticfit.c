@@ -379,6 +379,30 @@ AucOfSorted(const uint64 *pos, Size n1, const uint64 *neg, Size n0)
 	return (double) twice / (2.0 * (double) n1 * (double) n0);
 }
 
+/* Room for the probability bits of the n1 positive and n0 negative rows of a split. */
+static void
+AucAlloc(Size n1, Size n0, uint64 **pos, uint64 **neg)
+{
+	*pos = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(uint64) * n1);
+	*neg = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(uint64) * n0);
+}
+
+/* The AUC of a split from its probability bits (AucAlloc's arrays, filled): sorts them, frees them. */
+static double
+AucOfBits(uint64 *pos, Size n1, uint64 *neg, Size n0)
+{
+	uint64	   *tmp = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(uint64) * Max(n1, n0));
+	double		auc;
+
+	RadixSort(pos, n1, tmp);
+	RadixSort(neg, n0, tmp);
+	auc = AucOfSorted(pos, n1, neg, n0);
+	pfree(pos);
+	pfree(neg);
+	pfree(tmp);
+	return auc;
+}
+
 /* AUC of both splits at beta from the kept rows (probabilities are >= 0, so their bits sort). */
 static void
 AucInMemory(const LogisticState *st, const double *beta, const LogisticEval *ev, LogisticOutput *out, LogisticScratch *s)
@@ -389,16 +413,13 @@ AucInMemory(const LogisticState *st, const double *beta, const LogisticEval *ev,
 		Size		n0 = ev->split[split].n - n1;
 		uint64	   *pos;
 		uint64	   *neg;
-		uint64	   *tmp;
 		Size		a = 0,
 					b = 0;
 
 		out->have_auc[split] = n1 > 0 && n0 > 0;
 		if (!out->have_auc[split])
 			continue;
-		pos = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(uint64) * n1);
-		neg = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(uint64) * n0);
-		tmp = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(uint64) * Max(n1, n0));
+		AucAlloc(n1, n0, &pos, &neg);
 		for (int c = 0; c < st->nchunks; c++)
 		{
 			const LogisticChunk *ch = &st->chunks[c];
@@ -421,12 +442,7 @@ AucInMemory(const LogisticState *st, const double *beta, const LogisticEval *ev,
 			}
 		}
 		Assert(a == n1 && b == n0);
-		RadixSort(pos, n1, tmp);
-		RadixSort(neg, n0, tmp);
-		out->auc[split] = AucOfSorted(pos, n1, neg, n0);
-		pfree(pos);
-		pfree(neg);
-		pfree(tmp);
+		out->auc[split] = AucOfBits(pos, n1, neg, n0);
 	}
 }
 
@@ -448,16 +464,13 @@ AucOfScores(const LogisticState *st, LogisticOutput *out)
 		Size		n0 = st->split[split].n - n1;
 		uint64	   *pos;
 		uint64	   *neg;
-		uint64	   *tmp;
 		Size		a = 0,
 					c = 0;
 
 		out->have_auc[split] = n1 > 0 && n0 > 0;
 		if (!out->have_auc[split])
 			continue;
-		pos = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(uint64) * n1);
-		neg = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(uint64) * n0);
-		tmp = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(uint64) * Max(n1, n0));
+		AucAlloc(n1, n0, &pos, &neg);
 		for (int b = 0; b < st->nsblocks; b++)
 		{
 			const LogisticScores *sb = &st->sblocks[b];
@@ -478,12 +491,7 @@ AucOfScores(const LogisticState *st, LogisticOutput *out)
 		}
 		if (a != n1 || c != n0)
 			elog(ERROR, "logistic scores do not match the counts of the split");
-		RadixSort(pos, n1, tmp);
-		RadixSort(neg, n0, tmp);
-		out->auc[split] = AucOfSorted(pos, n1, neg, n0);
-		pfree(pos);
-		pfree(neg);
-		pfree(tmp);
+		out->auc[split] = AucOfBits(pos, n1, neg, n0);
 	}
 }
 
