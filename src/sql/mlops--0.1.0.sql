@@ -4334,9 +4334,8 @@ DECLARE
 	a record;
 	r record;
 BEGIN
-	PERFORM mlops._require($1, 'train', current_user);
-	SELECT p.project_id INTO v_project_id FROM mlops.projects p WHERE p.name = $1;
-	IF NOT FOUND THEN
+	v_project_id := mlops._require($1, 'train', current_user);
+	IF v_project_id IS NULL THEN
 		RAISE EXCEPTION 'project "%" does not exist', $1
 			USING ERRCODE = 'undefined_object';
 	END IF;
