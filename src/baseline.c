@@ -39,10 +39,7 @@ mlops_bin_counts_accum(PG_FUNCTION_ARGS)
 	int			nedges;
 	double		v;
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("mlops.bin_counts_accum called in non-aggregate context")));
+	aggcxt = MlopsAggContext(fcinfo, "mlops.bin_counts_accum");
 	if (PG_ARGISNULL(1))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -139,10 +136,7 @@ BaselineState(FunctionCallInfo fcinfo, int *nord, int *k, const double **edges)
 	ArrayType  *ea;
 	ArrayType  *st;
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("mlops.baseline_stats called in non-aggregate context")));
+	aggcxt = MlopsAggContext(fcinfo, "mlops.baseline_stats");
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),

@@ -254,8 +254,9 @@ CheckFiniteInput(double v, const char *action, const char *what, int index)
 
 #define CheckFinite(v, what, index) CheckFiniteInput((v), "fit a model to", (what), (index))
 
-static MemoryContext
-AggContextOrError(FunctionCallInfo fcinfo, const char *fname)
+/* The aggregate's memory context; an error when fname is called outside an aggregate. */
+MemoryContext
+MlopsAggContext(FunctionCallInfo fcinfo, const char *fname)
 {
 	MemoryContext aggcxt;
 
@@ -295,19 +296,25 @@ StateForRow(FitState *state, int ncols, MemoryContext aggcxt, bool keep)
 	return fresh;
 }
 
-/* The number of columns in a row's x, checked against the rows before it. */
-static int
-RowWidth(ArrayType *xa, const FitState *state)
+/* The number of elements of a row's x, which must be a one-dimensional float8[]. */
+int
+MlopsRowArrayLength(ArrayType *xa)
 {
-	int			nx;
-
 	if (ARR_ELEMTYPE(xa) != FLOAT8OID)
 		elog(ERROR, "x must be float8[]");
 	if (ARR_NDIM(xa) > 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				 errmsg("x must be a one-dimensional array, not %d-dimensional", ARR_NDIM(xa))));
-	nx = ArrayGetNItems(ARR_NDIM(xa), ARR_DIMS(xa));
+	return ArrayGetNItems(ARR_NDIM(xa), ARR_DIMS(xa));
+}
+
+/* The number of columns in a row's x, checked against the rows before it. */
+static int
+RowWidth(ArrayType *xa, const FitState *state)
+{
+	int			nx = MlopsRowArrayLength(xa);
+
 	if (nx < 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
@@ -327,7 +334,7 @@ RowWidth(ArrayType *xa, const FitState *state)
 static Datum
 AccumArrayRow(FunctionCallInfo fcinfo, bool keep)
 {
-	MemoryContext aggcxt = AggContextOrError(fcinfo, "mlops.fitstate_accum");
+	MemoryContext aggcxt = MlopsAggContext(fcinfo, "mlops.fitstate_accum");
 	FitState   *state = PG_ARGISNULL(0) ? NULL : DatumGetFitState(PG_GETARG_DATUM(0));
 	ArrayType  *xa;
 	int			nx;
@@ -373,7 +380,7 @@ mlops_fitstate_accum_rows(PG_FUNCTION_ARGS)
 static Datum
 AccumWeightedRow(FunctionCallInfo fcinfo, bool keep)
 {
-	MemoryContext aggcxt = AggContextOrError(fcinfo, "mlops.fitstate_accum_weighted");
+	MemoryContext aggcxt = MlopsAggContext(fcinfo, "mlops.fitstate_accum_weighted");
 	FitState   *state = PG_ARGISNULL(0) ? NULL : DatumGetFitState(PG_GETARG_DATUM(0));
 	ArrayType  *xa;
 	int			nx;
@@ -431,7 +438,7 @@ mlops_fitstate_accum_weighted_rows(PG_FUNCTION_ARGS)
 Datum
 mlops_fitstate_accum_columns(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt = AggContextOrError(fcinfo, "mlops.fitstate_accum_columns");
+	MemoryContext aggcxt = MlopsAggContext(fcinfo, "mlops.fitstate_accum_columns");
 	FitState   *state = PG_ARGISNULL(0) ? NULL : DatumGetFitState(PG_GETARG_DATUM(0));
 	int			nargs = PG_NARGS();
 	int			p = nargs - 2;

@@ -464,18 +464,6 @@ KeepRow(LogisticState *st, const double *x, bool positive, bool test, MemoryCont
  * Transition functions
  */
 
-static MemoryContext
-AggContext(FunctionCallInfo fcinfo, const char *fname)
-{
-	MemoryContext aggcxt;
-
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("%s called in non-aggregate context", fname)));
-	return aggcxt;
-}
-
 /* One complete row (y and every x present). */
 static void
 AddRow(LogisticState *st, double y, const double *x, bool test, MemoryContext cxt)
@@ -498,7 +486,7 @@ AddRow(LogisticState *st, double y, const double *x, bool test, MemoryContext cx
 Datum
 mlops_logistic_step_accum(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt = AggContext(fcinfo, "mlops.logistic_step");
+	MemoryContext aggcxt = MlopsAggContext(fcinfo, "mlops.logistic_step");
 	LogisticState *st = PG_ARGISNULL(0) ? NULL : (LogisticState *) PG_GETARG_POINTER(0);
 	int			p = PG_NARGS() - ARG_X;
 	bool		test = !PG_ARGISNULL(ARG_TEST) && PG_GETARG_BOOL(ARG_TEST);
@@ -549,7 +537,7 @@ mlops_logistic_step_accum(PG_FUNCTION_ARGS)
 Datum
 mlops_logistic_step_accum_array(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt = AggContext(fcinfo, "mlops.logistic_step");
+	MemoryContext aggcxt = MlopsAggContext(fcinfo, "mlops.logistic_step");
 	LogisticState *st = PG_ARGISNULL(0) ? NULL : (LogisticState *) PG_GETARG_POINTER(0);
 	bool		test = !PG_ARGISNULL(ARG_TEST) && PG_GETARG_BOOL(ARG_TEST);
 	ArrayType  *xa;
@@ -563,13 +551,7 @@ mlops_logistic_step_accum_array(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(st);
 	}
 	xa = PG_GETARG_ARRAYTYPE_P(ARG_X);
-	if (ARR_ELEMTYPE(xa) != FLOAT8OID)
-		elog(ERROR, "x must be float8[]");
-	if (ARR_NDIM(xa) > 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("x must be a one-dimensional array, not %d-dimensional", ARR_NDIM(xa))));
-	p = ArrayGetNItems(ARR_NDIM(xa), ARR_DIMS(xa));
+	p = MlopsRowArrayLength(xa);
 	if (st->p == 0)
 		SetWidthFromArg(st, fcinfo, p, aggcxt);
 	else if (p != st->p)
@@ -672,7 +654,7 @@ MoveChunks(LogisticState *dst, LogisticState *src, MemoryContext cxt)
 Datum
 mlops_logistic_step_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt = AggContext(fcinfo, "mlops.logistic_step_combine");
+	MemoryContext aggcxt = MlopsAggContext(fcinfo, "mlops.logistic_step_combine");
 	LogisticState *s1 = PG_ARGISNULL(0) ? NULL : (LogisticState *) PG_GETARG_POINTER(0);
 	LogisticState *s2 = PG_ARGISNULL(1) ? NULL : (LogisticState *) PG_GETARG_POINTER(1);
 

@@ -35,10 +35,7 @@ CombineArrayStates(FunctionCallInfo fcinfo, const char *fname, ArrayType **a, Ar
 {
 	MemoryContext aggcxt;
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("%s called in non-aggregate context", fname)));
+	aggcxt = MlopsAggContext(fcinfo, fname);
 	*a = *b = NULL;
 	if (PG_ARGISNULL(1))
 	{
@@ -100,10 +97,7 @@ StatsState(FunctionCallInfo fcinfo, const char *fname)
 {
 	MemoryContext aggcxt;
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("%s called in non-aggregate context", fname)));
+	aggcxt = MlopsAggContext(fcinfo, fname);
 	if (PG_ARGISNULL(1))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -236,10 +230,7 @@ mlops_error_stats_combine(PG_FUNCTION_ARGS)
 	double		n;
 	double		delta;
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("mlops.error_stats_combine called in non-aggregate context")));
+	aggcxt = MlopsAggContext(fcinfo, "mlops.error_stats_combine");
 	if (PG_ARGISNULL(1))
 	{
 		if (PG_ARGISNULL(0))

@@ -70,6 +70,8 @@ extern void FitStateAddRow(FitState *state, const double *x, double y);
 extern void FitStateFlush(FitState *state);
 extern FitState *FitStateCopyFlushed(const FitState *state);
 extern void CheckFiniteInput(double v, const char *action, const char *what, int index);
+extern MemoryContext MlopsAggContext(FunctionCallInfo fcinfo, const char *fname);
+extern int	MlopsRowArrayLength(ArrayType *xa);
 
 /* refine.c */
 extern int	mlops_refine_memory;

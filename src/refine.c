@@ -450,10 +450,7 @@ MomentsState(FunctionCallInfo fcinfo, int p)
 	MemoryContext aggcxt;
 	ArrayType  *a;
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("mlops.residual_moments called in non-aggregate context")));
+	aggcxt = MlopsAggContext(fcinfo, "mlops.residual_moments");
 	if (PG_ARGISNULL(0))
 	{
 		MemoryContext old = MemoryContextSwitchTo(aggcxt);

@@ -251,10 +251,7 @@ TransitionState(FunctionCallInfo fcinfo, const char *fname, bool weighted, int n
 {
 	MemoryContext aggcxt;
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("%s called in non-aggregate context", fname)));
+	aggcxt = MlopsAggContext(fcinfo, fname);
 	if (PG_ARGISNULL(0))
 		return NewState(fcinfo, aggcxt, weighted, nx);
 	return PG_GETARG_ARRAYTYPE_P(0);
@@ -362,13 +359,7 @@ RowX(FunctionCallInfo fcinfo, int argno, int p)
 	if (PG_ARGISNULL(argno))
 		return NULL;
 	xa = PG_GETARG_ARRAYTYPE_P(argno);
-	if (ARR_ELEMTYPE(xa) != FLOAT8OID)
-		elog(ERROR, "x must be float8[]");
-	if (ARR_NDIM(xa) > 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("x must be a one-dimensional array, not %d-dimensional", ARR_NDIM(xa))));
-	nx = ArrayGetNItems(ARR_NDIM(xa), ARR_DIMS(xa));
+	nx = MlopsRowArrayLength(xa);
 	if (nx != p)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
