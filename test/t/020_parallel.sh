@@ -22,13 +22,7 @@ N=2000000
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# psql on the test database; stops at the first error
-q() {
-	psql -X -A -t -q -v ON_ERROR_STOP=1 -d "$DB" "$@"
-}
-
-dropdb --if-exists "$DB" || exit 2
-createdb "$DB" || exit 2
+new_db
 
 echo "== loading $N rows"
 q <<EOF || { echo "could not load the table" >&2; exit 2; }

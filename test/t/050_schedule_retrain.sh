@@ -16,10 +16,6 @@ if [ -z "$DB" ]; then
 	exit 2
 fi
 
-q() {
-	psql -X -A -t -q -v ON_ERROR_STOP=1 -d "$DB" "$@"
-}
-
 cleanup() {
 	q -c "SELECT cron.unschedule(jobid) FROM cron.job WHERE jobname = 'mlops retrain sched'" >/dev/null 2>&1
 	q -c "DROP TABLE IF EXISTS sched_t; DROP EXTENSION IF EXISTS mlops; DROP EXTENSION IF EXISTS pg_cron" >/dev/null 2>&1

@@ -42,13 +42,7 @@ BURST=3
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# psql on the test database; stops at the first error
-q() {
-	psql -X -A -t -q -v ON_ERROR_STOP=1 -d "$DB" "$@"
-}
-
-dropdb --if-exists "$DB" || exit 2
-createdb "$DB" || exit 2
+new_db
 
 # A window length (s) whose current window ends more than 120 s from now.
 now=$(date +%s)

@@ -45,13 +45,7 @@ X0="ARRAY[0.5, 2.0]::float8[]"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# psql on the test database; stops at the first error
-q() {
-	psql -X -A -t -q -v ON_ERROR_STOP=1 -d "$DB" "$@"
-}
-
-dropdb --if-exists "$DB" || exit 2
-createdb "$DB" || exit 2
+new_db
 
 echo "== setup: table tr (2,000 rows), view trv, wrappers, version 1 deployed"
 q >/dev/null <<'EOF' || { echo "setup failed" >&2; exit 2; }

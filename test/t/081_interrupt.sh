@@ -52,16 +52,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# psql on the test database; stops at the first error
-q() {
-	psql -X -A -t -q -v ON_ERROR_STOP=1 -d "$DB" "$@"
-}
 now() { date +%s.%N; }
 # milliseconds from $1 to $2 (epoch seconds with fractions)
 ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%d", (b - a) * 1000 }'; }
 
-dropdb --if-exists "$DB" || exit 2
-createdb "$DB" || exit 2
+new_db
 
 # ---------------------------------------------------------------------------
 echo "== building big: $N rows in two sessions"
