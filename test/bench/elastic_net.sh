@@ -25,19 +25,9 @@
 # ratio that misses its target is printed as such.
 set -euo pipefail
 
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-cd "$root"
+# shellcheck source=test/bench/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-PG_CONFIG="${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}"
-
-say() { echo "bench: $*"; }
-die() {
-	echo "bench: ERROR: $*" >&2
-	exit 1
-}
-
-sharedir=$("$PG_CONFIG" --sharedir 2>/dev/null) || die "$PG_CONFIG does not run; run: make install"
-[ -f "$sharedir/extension/mlops.control" ] || die "the extension is not installed; run: make install"
 
 BENCH_ROWS="${BENCH_ROWS:-1000000}"
 BENCH_REPS="${BENCH_REPS:-5}"
@@ -88,21 +78,7 @@ t0=$(date +%s)
 # the table of test/bench/run.sh
 psql_q >/dev/null <<SQL || die "could not create the table"
 SET client_min_messages = warning;
-BEGIN;
-CREATE TABLE t (x1 float8, x2 float8, x3 float8, x4 float8, x5 float8,
-                x6 float8, x7 float8, x8 float8, x9 float8, x10 float8, y float8);
-SELECT setseed(0.25);
-INSERT INTO t
-SELECT x1, x2, x3, x4, x5, x6, x7, x8, x9, x10,
-       3.0 + 1.5*x1 - 2.0*x2 + 0.5*x3 + 0.25*x4 - 1.0*x5
-           + 2.5*x6 - 0.75*x7 + 1.25*x8 - 0.5*x9 + 0.1*x10
-           + 0.5 * (random() - 0.5)
-FROM (SELECT random() AS x1, 2*random() - 1 AS x2, 10*random() AS x3, random() - 5 AS x4,
-             100*random() AS x5, random() AS x6, 3*random() AS x7, random() + 1 AS x8,
-             0.1*random() AS x9, 50*random() - 25 AS x10
-      FROM generate_series(1, $BENCH_ROWS) OFFSET 0) s;
-COMMIT;
-VACUUM (FREEZE, ANALYZE) t;
+$(bench_table_sql "$BENCH_ROWS")
 SQL
 {
 	if [ "$have_prewarm" = 1 ]; then echo "SELECT pg_prewarm('t');"; fi

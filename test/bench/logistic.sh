@@ -31,24 +31,14 @@
 # (default 1GB).  A run at 1M rows takes a few minutes.
 set -euo pipefail
 
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-cd "$root"
-
-PG_CONFIG="${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}"
+# shellcheck source=test/bench/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 BENCH_ROWS="${BENCH_ROWS:-1000000}"
 BENCH_REPS="${BENCH_REPS:-3}"
 BENCH_SHARED_BUFFERS="${BENCH_SHARED_BUFFERS:-1GB}"
 
-say() { echo "bench: $*"; }
-die() {
-	echo "bench: ERROR: $*" >&2
-	exit 1
-}
-
 [[ "$BENCH_ROWS" =~ ^[1-9][0-9]*$ ]] && [ "$BENCH_ROWS" -ge 1000 ] || die "BENCH_ROWS must be a row count of at least 1000"
 [[ "$BENCH_REPS" =~ ^[1-9][0-9]*$ ]] || die "BENCH_REPS must be a positive integer"
-sharedir=$("$PG_CONFIG" --sharedir 2>/dev/null) || die "$PG_CONFIG does not run; run: make bench"
-[ -f "$sharedir/extension/mlops.control" ] || die "the extension is not installed; run: make install"
 
 # shellcheck source=test/cluster.sh
 . "$root/test/cluster.sh"

@@ -52,21 +52,11 @@
 # fails; a ratio that misses its target is printed as such but is not an error.
 set -euo pipefail
 
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-cd "$root"
+# shellcheck source=test/bench/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-PG_CONFIG="${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}"
-
-say() { echo "bench: $*"; }
-die() {
-	echo "bench: ERROR: $*" >&2
-	exit 1
-}
-
-sharedir=$("$PG_CONFIG" --sharedir 2>/dev/null) || die "$PG_CONFIG does not run; run: make install"
 pkglibdir=$("$PG_CONFIG" --pkglibdir)
 bindir=$("$PG_CONFIG" --bindir)
-[ -f "$sharedir/extension/mlops.control" ] || die "the extension is not installed; run: make install"
 PGBENCH="$bindir/pgbench"
 [ -x "$PGBENCH" ] || PGBENCH=$(command -v pgbench) || die "pgbench not found (package postgresql-client-15 / postgresql-contrib)"
 
