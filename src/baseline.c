@@ -308,12 +308,7 @@ mlops_baseline_stats_accum(PG_FUNCTION_ARGS)
 				 errmsg("mlops.baseline_stats takes at most %d columns as arguments", (int) lengthof(xbuf))));
 	if (fcinfo->flinfo->fn_extra == NULL)
 	{
-		for (int i = 4; i < PG_NARGS(); i++)
-			if (get_fn_expr_argtype(fcinfo->flinfo, i) != FLOAT8OID)
-				ereport(ERROR,
-						(errcode(ERRCODE_DATATYPE_MISMATCH),
-						 errmsg("argument %d of mlops.baseline_stats has type %s, not double precision",
-								i + 1, format_type_be(get_fn_expr_argtype(fcinfo->flinfo, i)))));
+		MlopsCheckFloat8Args(fcinfo, 4, 1, "mlops.baseline_stats");
 		fcinfo->flinfo->fn_extra = fcinfo->flinfo;
 	}
 	for (int j = 0; j < nx; j++)

@@ -296,6 +296,27 @@ StateForRow(FitState *state, int ncols, MemoryContext aggcxt, bool keep)
 	return fresh;
 }
 
+/*
+ * The arguments from first on of a function that takes VARIADIC "any" must be
+ * float8; the error names argument i as the (i + shown)th.  The caller checks
+ * once per call site (flinfo->fn_extra) and marks it done.
+ */
+void
+MlopsCheckFloat8Args(FunctionCallInfo fcinfo, int first, int shown, const char *fname)
+{
+	for (int i = first; i < PG_NARGS(); i++)
+	{
+		Oid			t = get_fn_expr_argtype(fcinfo->flinfo, i);
+
+		if (t != FLOAT8OID)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("argument %d of %s has type %s, not double precision",
+							i + shown, fname, format_type_be(t)),
+					 errhint("Cast the argument to float8.")));
+	}
+}
+
 /* The number of elements of a row's x, which must be a one-dimensional float8[]. */
 int
 MlopsRowArrayLength(ArrayType *xa)
@@ -458,17 +479,7 @@ mlops_fitstate_accum_columns(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("mlops.fit_columns needs y and at least one x")));
-		for (int i = 1; i < nargs; i++)
-		{
-			Oid			t = get_fn_expr_argtype(fcinfo->flinfo, i);
-
-			if (t != FLOAT8OID)
-				ereport(ERROR,
-						(errcode(ERRCODE_DATATYPE_MISMATCH),
-						 errmsg("argument %d of mlops.fit_columns has type %s, not double precision",
-								i, format_type_be(t)),
-						 errhint("Cast the argument to float8.")));
-		}
+		MlopsCheckFloat8Args(fcinfo, 1, 0, "mlops.fit_columns");
 		if (p > MLOPS_MAX_COLUMNS)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),

@@ -72,17 +72,7 @@ mlops_holdout_hash(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 					 errmsg("mlops.holdout_hash does not take a VARIADIC array"),
 					 errhint("Pass the float8[] array itself, without VARIADIC.")));
-		for (int i = 0; i < nargs; i++)
-		{
-			Oid			t = get_fn_expr_argtype(fcinfo->flinfo, i);
-
-			if (t != FLOAT8OID)
-				ereport(ERROR,
-						(errcode(ERRCODE_DATATYPE_MISMATCH),
-						 errmsg("argument %d of mlops.holdout_hash has type %s, not double precision",
-								i + 1, format_type_be(t)),
-						 errhint("Cast the argument to float8.")));
-		}
+		MlopsCheckFloat8Args(fcinfo, 0, 1, "mlops.holdout_hash");
 		fcinfo->flinfo->fn_extra = fcinfo->flinfo;	/* checked */
 	}
 

@@ -498,13 +498,7 @@ mlops_logistic_step_accum(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 					 errmsg("mlops.logistic_step does not take a VARIADIC array"),
 					 errhint("Pass x as a float8[] argument of its own.")));
-		for (int i = ARG_X; i < PG_NARGS(); i++)
-			if (get_fn_expr_argtype(fcinfo->flinfo, i) != FLOAT8OID)
-				ereport(ERROR,
-						(errcode(ERRCODE_DATATYPE_MISMATCH),
-						 errmsg("argument %d of mlops.logistic_step has type %s, not double precision",
-								i + 1, format_type_be(get_fn_expr_argtype(fcinfo->flinfo, i))),
-						 errhint("Cast the argument to float8.")));
+		MlopsCheckFloat8Args(fcinfo, ARG_X, 1, "mlops.logistic_step");
 		if (p < 1 || p > MLOPS_MAX_COLUMNS)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -1014,13 +1008,7 @@ mlops_logistic_proba(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 					 errmsg("mlops.logistic_proba does not take a VARIADIC array"),
 					 errhint("Pass x as a float8[] argument of its own.")));
-		for (int i = 1; i < PG_NARGS(); i++)
-			if (get_fn_expr_argtype(fcinfo->flinfo, i) != FLOAT8OID)
-				ereport(ERROR,
-						(errcode(ERRCODE_DATATYPE_MISMATCH),
-						 errmsg("argument %d of mlops.logistic_proba has type %s, not double precision",
-								i + 1, format_type_be(get_fn_expr_argtype(fcinfo->flinfo, i))),
-						 errhint("Cast the argument to float8.")));
+		MlopsCheckFloat8Args(fcinfo, 1, 1, "mlops.logistic_proba");
 		fcinfo->flinfo->fn_extra = fcinfo->flinfo;
 	}
 	if (nx < 1 || nx > (int) lengthof(xbuf))

@@ -150,12 +150,7 @@ mlops_error_stats_accum(PG_FUNCTION_ARGS)
 
 	if (fcinfo->flinfo->fn_extra == NULL)
 	{
-		for (int i = 2; i < PG_NARGS(); i++)
-			if (get_fn_expr_argtype(fcinfo->flinfo, i) != FLOAT8OID)
-				ereport(ERROR,
-						(errcode(ERRCODE_DATATYPE_MISMATCH),
-						 errmsg("argument %d of mlops.error_stats has type %s, not double precision",
-								i, format_type_be(get_fn_expr_argtype(fcinfo->flinfo, i)))));
+		MlopsCheckFloat8Args(fcinfo, 2, 0, "mlops.error_stats");
 		fcinfo->flinfo->fn_extra = fcinfo->flinfo;	/* checked */
 	}
 	coef = Coefficients(PG_GETARG_ARRAYTYPE_P(1), p);

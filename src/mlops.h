@@ -72,6 +72,7 @@ extern FitState *FitStateCopyFlushed(const FitState *state);
 extern void CheckFiniteInput(double v, const char *action, const char *what, int index);
 extern MemoryContext MlopsAggContext(FunctionCallInfo fcinfo, const char *fname);
 extern int	MlopsRowArrayLength(ArrayType *xa);
+extern void MlopsCheckFloat8Args(FunctionCallInfo fcinfo, int first, int shown, const char *fname);
 
 /* refine.c */
 extern int	mlops_refine_memory;

@@ -555,12 +555,7 @@ mlops_residual_moments_accum(PG_FUNCTION_ARGS)
 				 errmsg("%d coefficients for %d columns", p, PG_NARGS() - 3)));
 	if (fcinfo->flinfo->fn_extra == NULL)
 	{
-		for (int i = 2; i < PG_NARGS(); i++)
-			if (get_fn_expr_argtype(fcinfo->flinfo, i) != FLOAT8OID)
-				ereport(ERROR,
-						(errcode(ERRCODE_DATATYPE_MISMATCH),
-						 errmsg("argument %d of mlops.residual_moments has type %s, not double precision",
-								i, format_type_be(get_fn_expr_argtype(fcinfo->flinfo, i)))));
+		MlopsCheckFloat8Args(fcinfo, 2, 0, "mlops.residual_moments");
 		fcinfo->flinfo->fn_extra = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(double) * p);
 	}
 	x = p <= lengthof(xbuf) ? xbuf : (double *) fcinfo->flinfo->fn_extra;

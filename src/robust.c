@@ -471,17 +471,7 @@ mlops_robust_cov_accum_columns(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("mlops.robust_cov needs y and at least one x after the state and the coefficients")));
-		for (int i = 3; i < nargs; i++)
-		{
-			Oid			t = get_fn_expr_argtype(fcinfo->flinfo, i);
-
-			if (t != FLOAT8OID)
-				ereport(ERROR,
-						(errcode(ERRCODE_DATATYPE_MISMATCH),
-						 errmsg("argument %d of mlops.robust_cov has type %s, not double precision",
-								i, format_type_be(t)),
-						 errhint("Cast the argument to float8.")));
-		}
+		MlopsCheckFloat8Args(fcinfo, 3, 0, "mlops.robust_cov");
 		scratch->args_checked = true;
 	}
 	state = TransitionState(fcinfo, "mlops.robust_cov_accum_columns", false, nx);
