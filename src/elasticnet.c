@@ -454,16 +454,6 @@ EnetCoefficients(const EnetProblem *pr, const double *b, double *coef)
 	}
 }
 
-static ArrayType *
-Float8Array(const double *v, int n)
-{
-	Datum	   *d = palloc(sizeof(Datum) * Max(n, 1));
-
-	for (int j = 0; j < n; j++)
-		d[j] = Float8GetDatum(v[j]);
-	return construct_array(d, n, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
-}
-
 static void
 WarnNotConverged(int count, int total, int max_iter)
 {
@@ -529,7 +519,7 @@ mlops_elastic_net_coef(PG_FUNCTION_ARGS)
 	int			p;
 	double	   *coef = EnetFitOne(fcinfo, &fit, &p);
 
-	PG_RETURN_ARRAYTYPE_P(Float8Array(coef, p));
+	PG_RETURN_DATUM(Float8ArrayDatum(coef, NULL, p));
 }
 
 PG_FUNCTION_INFO_V1(mlops_elastic_net_fit);
@@ -554,7 +544,7 @@ mlops_elastic_net_fit(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("function returning record called in context that cannot accept type record")));
 	tupdesc = BlessTupleDesc(tupdesc);
-	values[0] = PointerGetDatum(Float8Array(coef, p));
+	values[0] = Float8ArrayDatum(coef, NULL, p);
 	values[1] = Int32GetDatum(fit.iterations);
 	values[2] = BoolGetDatum(fit.converged);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));

@@ -691,19 +691,6 @@ enum
 };
 
 static Datum
-Float8Array(const double *v, const bool *isnull, int n)
-{
-	Datum	   *d = palloc(sizeof(Datum) * Max(n, 1));
-	int			dims[1] = {n};
-	int			lbs[1] = {1};
-
-	for (int i = 0; i < n; i++)
-		d[i] = Float8GetDatum(v[i]);
-	return PointerGetDatum(construct_md_array(d, (bool *) isnull, 1, dims, lbs, FLOAT8OID,
-											  sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-}
-
-static Datum
 MetricsArray(const LogisticCounts *c, bool have_auc, double auc)
 {
 	double		v[LM_COUNT];
@@ -724,7 +711,7 @@ MetricsArray(const LogisticCounts *c, bool have_auc, double auc)
 	isnull[LM_ROC_AUC] = !have_auc;
 	v[LM_ROC_AUC] = have_auc ? auc : 0;
 	v[LM_LOG_LOSS] = c->loss / (double) c->n;
-	return Float8Array(v, isnull, LM_COUNT);
+	return Float8ArrayDatum(v, isnull, LM_COUNT);
 }
 
 static Datum
@@ -744,7 +731,7 @@ ResultDatum(FunctionCallInfo fcinfo, const LogisticState *st, const LogisticOutp
 
 	if (out->coef)
 	{
-		values[LR_COEF] = Float8Array(out->coef, NULL, p);
+		values[LR_COEF] = Float8ArrayDatum(out->coef, NULL, p);
 		nulls[LR_COEF] = false;
 	}
 	if (model && out->se)
@@ -757,9 +744,9 @@ ResultDatum(FunctionCallInfo fcinfo, const LogisticState *st, const LogisticOutp
 			z[j] = out->coef[j] / out->se[j];
 			pv[j] = erfc(fabs(z[j]) / M_SQRT2);
 		}
-		values[LR_STD_ERR] = Float8Array(out->se, NULL, p);
-		values[LR_Z_STATS] = Float8Array(z, NULL, p);
-		values[LR_P_VALUES] = Float8Array(pv, NULL, p);
+		values[LR_STD_ERR] = Float8ArrayDatum(out->se, NULL, p);
+		values[LR_Z_STATS] = Float8ArrayDatum(z, NULL, p);
+		values[LR_P_VALUES] = Float8ArrayDatum(pv, NULL, p);
 		nulls[LR_STD_ERR] = nulls[LR_Z_STATS] = nulls[LR_P_VALUES] = false;
 	}
 	if (model)
@@ -805,7 +792,7 @@ ResultDatum(FunctionCallInfo fcinfo, const LogisticState *st, const LogisticOutp
 	nulls[LR_IN_MEMORY] = nulls[LR_DONE] = false;
 	if (out->next)
 	{
-		values[LR_NEXT_COEF] = Float8Array(out->next, NULL, p);
+		values[LR_NEXT_COEF] = Float8ArrayDatum(out->next, NULL, p);
 		nulls[LR_NEXT_COEF] = false;
 	}
 	for (int s = 0; s < 2; s++)

@@ -178,6 +178,7 @@ extern bool CombineArrayStates(FunctionCallInfo fcinfo, const char *fname, Array
 							   ArrayType **b, Datum *result);
 
 /* olsresult.c */
+extern Datum Float8ArrayDatum(const double *v, const bool *isnull, int n);
 extern Datum OlsResultDatum(FunctionCallInfo fcinfo, FitState *state, const char *const *names,
 							const double *base_coef, const double *moments);
 

@@ -44,7 +44,7 @@ enum
 };
 
 /* A float8[] of n values; entries with isnull[i] true (if isnull given) are NULL. */
-static Datum
+Datum
 Float8ArrayDatum(const double *v, const bool *isnull, int n)
 {
 	Datum	   *d = palloc(sizeof(Datum) * Max(n, 1));
